@@ -1,0 +1,2 @@
+"""Internals of the sample-programme generator; the public entry point is
+:mod:`recommender.data.generate`."""

@@ -1,0 +1,130 @@
+"""Two-stage ranking for a batch of mentee requests: retrieve, featurise, score, top-k.
+
+Batch ``recommend``, the offline evaluation and the API all call :func:`rank_requests`, so they
+rank through the same code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from recommender.features.pairs import FeatureContext, PairFeaturizer
+from recommender.ranking.retrieval import RetrievalConfig, SignalProvider, retrieve
+from recommender.ranking.scoring import Scorer
+
+
+def rank_requests(
+    scorer: Scorer,
+    featurizer: PairFeaturizer,
+    context: FeatureContext,
+    queries: pd.DataFrame,
+    k: int,
+    retrieval: RetrievalConfig | None = None,
+    *,
+    respect_capacity: bool = True,
+    batch_size: int = 256,
+    with_features: bool = False,
+    candidate_mask: np.ndarray | None = None,
+    signals: SignalProvider | None = None,
+) -> pd.DataFrame:
+    """Top-``k`` mentors per query (``query``, ``mentee_id``, ``as_of``): columns ``query``,
+    ``mentee_id``, ``mentor_id``, ``score``, ``rank`` (1 best) and ``source`` (which retrieval
+    signals found the mentor); with ``with_features`` also every feature column.
+
+    ``candidate_mask`` and ``signals`` are passed to :func:`~recommender.ranking.retrieval.
+    retrieve` (a 2-D mask has one row per query, in the order of ``queries``)."""
+    queries = queries.reset_index(drop=True)
+    if "query" not in queries:
+        queries = queries.assign(query=np.arange(len(queries), dtype=np.int64))
+    parts = []
+    for lo in range(0, len(queries), batch_size):
+        q = queries.iloc[lo : lo + batch_size].reset_index(drop=True)
+        mask = candidate_mask
+        if mask is not None and mask.ndim == 2:
+            mask = mask[lo : lo + batch_size]
+        cand = retrieve(
+            context,
+            q,
+            retrieval,
+            respect_capacity=respect_capacity,
+            candidate_mask=mask,
+            signals=signals,
+        )
+        if cand.empty:
+            continue
+        cand["query"] = q["query"].to_numpy()[cand["query"].to_numpy()]
+        features = featurizer.transform(cand, context)
+        cand["score"] = scorer.score(features)
+        # Ties broken by mentor id so rankings are reproducible.
+        cand = cand.sort_values(["query", "score", "mentor_id"], ascending=[True, False, True])
+        cand["rank"] = cand.groupby("query").cumcount() + 1
+        top = cand[cand["rank"] <= k]
+        if with_features:
+            top = pd.concat([top, features.loc[top.index]], axis=1)
+        parts.append(top)
+    columns = ["query", "mentee_id", "mentor_id", "as_of", "score", "rank", "source"]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(parts, ignore_index=True)
+    return out if with_features else out[columns]
+
+
+class UnknownMenteesError(ValueError):
+    """Some requested mentee ids are not in the programme."""
+
+    def __init__(self, unknown: list[str], source: str) -> None:
+        self.unknown = unknown
+        shown = ", ".join(unknown[:10]) + (" ..." if len(unknown) > 10 else "")
+        super().__init__(
+            f"{len(unknown)} mentee id(s) in {source} are not in the programme's mentees: {shown}"
+        )
+
+
+def read_id_file(path: Path) -> list[str]:
+    """Ids from a text file, one per line; blank lines and surrounding spaces ignored,
+    duplicates kept once (first occurrence order)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    seen: dict[str, None] = {}
+    for line in text.splitlines():
+        value = line.strip()
+        if value:
+            seen.setdefault(value, None)
+    return list(seen)
+
+
+def recommend_batch(
+    scorer: Scorer,
+    featurizer: PairFeaturizer,
+    context: FeatureContext,
+    mentee_ids: list[str],
+    k: int,
+    retrieval: RetrievalConfig | None = None,
+    *,
+    as_of: pd.Timestamp | None = None,
+    skip_unknown: bool = False,
+    source: str = "the request",
+    respect_capacity: bool = True,
+) -> pd.DataFrame:
+    """Top-``k`` mentors (``mentee_id, mentor_id, rank, score``) for each listed mentee, as of
+    ``as_of`` (default: now), using all of the programme's pairings as history."""
+    known = context.mentees.index
+    unknown = [m for m in mentee_ids if m not in known]
+    if unknown and not skip_unknown:
+        raise UnknownMenteesError(unknown, source)
+    ids = [m for m in mentee_ids if m in known]
+    when = as_of if as_of is not None else pd.Timestamp.now(tz="UTC")
+    cfg = retrieval or RetrievalConfig()
+    if k > cfg.n_total:
+        cfg = replace(cfg, n_embedding=cfg.n_embedding + k)
+    queries = pd.DataFrame({"mentee_id": pd.Series(ids, dtype=object), "as_of": when})
+    ranked = rank_requests(
+        scorer, featurizer, context, queries, k, cfg, respect_capacity=respect_capacity
+    )
+    return ranked[["mentee_id", "mentor_id", "rank", "score"]].reset_index(drop=True)

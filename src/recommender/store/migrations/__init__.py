@@ -1,0 +1,1 @@
+"""Alembic migrations of the programme database (see :func:`recommender.store.db.upgrade`)."""

@@ -1,0 +1,176 @@
+"""The pair featurizer: point in time, missing data, state, one code path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from recommender.data.contract import Programme
+from recommender.features.pairs import FEATURES, FeatureVersionError, PairFeaturizer
+from recommender.features.text import covered_skills
+
+from factory import T0, build
+
+
+def _programme(extra_pairings: list[dict] | None = None) -> Programme:
+    mentors = [
+        {
+            "mentor_id": "m1",
+            "profile": "Led data teams, loves SQL",
+            "skills": ["SQL", "Python"],
+            "languages": ["English", "German"],
+            "seniority": 6,
+            "capacity": 2,
+            "timezone": "Europe/Berlin",
+            "department": "data",
+            "mentoring_types": ["traditional"],
+        },
+        {
+            "mentor_id": "m2",
+            "profile": "",
+            "skills": [],
+            "languages": ["French"],
+            "timezone": "America/New_York",
+            "capacity": 1,
+        },
+    ]
+    mentees = [
+        {
+            "mentee_id": "e1",
+            "goals": "get better at SQL and python",
+            "skills_wanted": ["sql", "python", "negotiation"],
+            "languages": ["English"],
+            "seniority": 2,
+            "timezone": "Europe/London",
+            "department": "data",
+            "mentoring_type": "traditional",
+        },
+        {"mentee_id": "e2", "goals": "learn sql", "skills_wanted": ["sql"]},
+        {"mentee_id": "e3", "goals": "python please", "skills_wanted": ["python"]},
+    ]
+    pairings = [
+        {
+            "mentor_id": "m1",
+            "mentee_id": "e2",
+            "created_at": T0,
+            "status": "completed",
+            "rating": 5,
+            "ended_at": T0 + pd.Timedelta(days=30),
+        },
+        *(extra_pairings or []),
+    ]
+    return build(mentors, mentees, pairings)
+
+
+def _features(prog: Programme, encoder, pairs: pd.DataFrame) -> pd.DataFrame:
+    fz = PairFeaturizer().fit(prog)
+    return fz.transform(pairs, fz.prepare(prog, encoder))
+
+
+def _pairs(rows: list[tuple[str, str, pd.Timestamp]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["mentee_id", "mentor_id", "as_of"])
+
+
+def test_features_have_documented_stable_names(encoder) -> None:
+    out = _features(_programme(), encoder, _pairs([("e1", "m1", T0 + pd.Timedelta(days=60))]))
+    assert list(out.columns) == list(FEATURES)
+    assert out.dtypes.unique().tolist() == [np.dtype("float32")]
+
+
+def test_hand_checked_values(encoder) -> None:
+    when = T0 + pd.Timedelta(days=60)
+    f = _features(_programme(), encoder, _pairs([("e1", "m1", when), ("e1", "m2", when)]))
+    m1, m2 = f.iloc[0], f.iloc[1]
+    assert m1["skill_gap_covered"] == 2 and m1["skill_gap_coverage"] == pytest.approx(2 / 3)
+    assert m1["shared_languages"] == 1 and m1["no_shared_language"] == 0
+    assert m2["no_shared_language"] == 1
+    assert m1["seniority_gap"] == 4
+    assert m1["timezone_diff_hours"] == 1  # Berlin vs London in January
+    assert m1["same_department"] == 1 and np.isnan(m2["same_department"])
+    assert m1["mentoring_type_fit"] == 1
+    assert m1["hist_pairings"] == 1 and m1["hist_ratings"] == 1 and m1["hist_load"] == 0
+    assert m1["history_skill_coverage"] == pytest.approx(1 / 3)  # e2 wanted sql
+    assert m2["hist_pairings"] == 0 and np.isnan(m2["sim_goals_history"])
+    assert m2["sim_goals_profile"] == 0  # empty profile: no information, not NaN
+    assert covered_skills(["sql", "python", "negotiation"], ["SQL", "Python"]) == ["sql", "python"]
+
+
+def test_a_later_pairing_does_not_change_an_earlier_pairs_features(encoder) -> None:
+    when = T0 + pd.Timedelta(days=60)
+    pairs = _pairs([("e1", "m1", when), ("e1", "m2", when)])
+    before = _features(_programme(), encoder, pairs)
+    later = [
+        {
+            "mentor_id": "m1",
+            "mentee_id": "e3",
+            "created_at": when + pd.Timedelta(days=1),
+            "status": "completed",
+            "rating": 1,
+        },
+        {"mentor_id": "m2", "mentee_id": "e3", "created_at": when, "status": "active"},
+    ]
+    prog = _programme(later)
+    # Same priors so only the history can differ.
+    fz = PairFeaturizer().fit(_programme())
+    after = fz.transform(pairs, fz.prepare(prog, encoder))
+    pd.testing.assert_frame_equal(before, after)
+    # ...while a query after it does see it.
+    after_later = fz.transform(
+        _pairs([("e1", "m1", when + pd.Timedelta(days=2))]), fz.prepare(prog, encoder)
+    )
+    assert after_later["hist_pairings"].iloc[0] == 2
+
+
+def test_programme_without_optional_columns_still_works(encoder) -> None:
+    prog = build(
+        [{"mentor_id": "m1"}, {"mentor_id": "m2"}],
+        [{"mentee_id": "e1"}],
+        [{"mentor_id": "m1", "mentee_id": "e1", "created_at": T0}],
+    )
+    f = _features(prog, encoder, _pairs([("e1", "m2", T0 + pd.Timedelta(days=1))]))
+    assert len(f) == 1
+    assert np.isnan(f["skill_gap_coverage"].iloc[0])
+    assert f["sim_goals_profile"].iloc[0] == 0
+
+
+def test_mentor_with_empty_profile_is_described_by_history(encoder) -> None:
+    prog = build(
+        [{"mentor_id": "m1", "profile": ""}],
+        [
+            {"mentee_id": "e1", "goals": "become a people manager"},
+            {"mentee_id": "e2", "goals": "become a people manager soon"},
+        ],
+        [{"mentor_id": "m1", "mentee_id": "e1", "created_at": T0, "status": "completed"}],
+    )
+    f = _features(prog, encoder, _pairs([("e2", "m1", T0 + pd.Timedelta(days=1))]))
+    assert f["sim_goals_profile"].iloc[0] == 0
+    assert f["sim_goals_history"].iloc[0] > 0.5
+
+
+def test_state_round_trip_and_version_refusal(encoder) -> None:
+    prog = _programme()
+    fz = PairFeaturizer(prior_strength=3.0).fit(prog)
+    again = PairFeaturizer.from_state(fz.get_state())
+    pairs = _pairs([("e1", "m1", T0 + pd.Timedelta(days=60))])
+    pd.testing.assert_frame_equal(
+        fz.transform(pairs, fz.prepare(prog, encoder)),
+        again.transform(pairs, again.prepare(prog, encoder)),
+    )
+    state = fz.get_state()
+    state["feature_version"] = "0"
+    with pytest.raises(FeatureVersionError, match="feature version"):
+        PairFeaturizer.from_state(state)
+
+
+def test_init_only_assigns_parameters() -> None:
+    fz = PairFeaturizer(prior_strength=2.0)
+    assert not any(name.endswith("_") for name in vars(fz))
+
+
+def test_every_feature_is_documented() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs" / "features.md").read_text(encoding="utf-8")
+    missing = [name for name in FEATURES if f"`{name}`" not in doc]
+    assert not missing, f"docs/features.md lacks {missing}"
