@@ -1,7 +1,9 @@
-"""Data for the model-lifecycle tests: generated programmes whose outcomes can be scrambled.
+"""Data for the model-lifecycle tests: generated programmes whose history can be scrambled.
 
-Scrambling outcomes is a data-driven way to get a model that is reliably worse than one
-trained on the real history: it learns noise.
+Scrambling the history is a data-driven way to get a model that is worse than one trained on
+the real history. Shuffling outcomes alone keeps *who was proposed*, which the generator picks
+by true fit, so such a model still ranks well; reassigning each pairing to a random mentor
+leaves nothing real to learn.
 """
 
 from __future__ import annotations
@@ -44,6 +46,23 @@ def shuffle_outcomes(directory: Path, before: pd.Timestamp | None = None, seed: 
     frame.loc[rows, columns] = frame.loc[shuffled, columns].to_numpy()
     frame.to_csv(path, index=False)
     return len(rows)
+
+
+def scramble_mentors(directory: Path, seed: int = 0) -> None:
+    """Give every pairing a random mentor of the programme, in place (never the mentee
+    themself, each (mentor, mentee, time) once): the history says nothing about fit."""
+    path = directory / "pairings.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    mentors = pd.read_csv(directory / "mentors.csv", dtype=str)["mentor_id"].to_numpy()
+    rng = np.random.default_rng(seed)
+    chosen = rng.choice(mentors, size=len(frame))
+    clash = chosen == frame["mentee_id"].to_numpy()
+    while clash.any():
+        chosen[clash] = rng.choice(mentors, size=int(clash.sum()))
+        clash = chosen == frame["mentee_id"].to_numpy()
+    frame["mentor_id"] = chosen
+    frame = frame.drop_duplicates(["mentor_id", "mentee_id", "created_at"])
+    frame.to_csv(path, index=False)
 
 
 def free_port() -> int:

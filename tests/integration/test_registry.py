@@ -32,7 +32,7 @@ from recommender.train.ranker import RankerConfig, train_ranker
 from recommender.train.retrain import RetrainOptions, retrain
 from recommender.train.tracking import configure_mlflow, tracked_run
 
-from lifecycle_helpers import free_port, generate, latest_pairing, shuffle_outcomes
+from lifecycle_helpers import free_port, generate, latest_pairing, scramble_mentors
 
 runner = CliRunner()
 NAME = "mentor-ranker"
@@ -63,10 +63,10 @@ def programme_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def weak_ranker(programme_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> MentorRanker:
-    """A ranker trained on scrambled outcomes before the window: a champion to beat."""
+    """A ranker trained on a scrambled history before the window: a champion to beat."""
     scrambled = tmp_path_factory.mktemp("scrambled") / "data"
     shutil.copytree(programme_dir, scrambled)
-    shuffle_outcomes(scrambled)
+    scramble_mentors(scrambled)
     cutoff = latest_pairing(programme_dir) - pd.Timedelta(days=WINDOW)
     ranker, _ = train_ranker(
         load_programme(scrambled), HashingEncoder(64), CHEAP, train_before=cutoff
@@ -85,10 +85,12 @@ def base_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
     monkeypatch.delenv("RECOMMENDER_MLFLOW_TRACKING_URI", raising=False)
     monkeypatch.delenv("RECOMMENDER_DATABASE_URL", raising=False)
+    # Importers first: a module imported while embeddings.get_encoder is already patched would
+    # bind the fake, and undoing the patch would then "restore" the fake into it.
     for module in (
-        "recommender.features.embeddings",
-        "recommender.train.retrain",
         "recommender.train.pipeline",
+        "recommender.train.retrain",
+        "recommender.features.embeddings",
     ):
         monkeypatch.setattr(f"{module}.get_encoder", hashing_encoder)
     get_settings.cache_clear()
