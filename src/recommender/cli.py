@@ -508,11 +508,30 @@ def demo_cmd(
     mentors: Annotated[int, typer.Option(min=20, help="Mentors in the sample programme.")] = 600,
     mentees: Annotated[int, typer.Option(min=50, help="Mentees in the sample programme.")] = 1500,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Start the service at the end.")
+    ] = True,
+    host: Annotated[str | None, typer.Option(help="Interface (default: settings' host).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: settings' port).")] = None,
 ) -> None:
-    """The main job on the embedded defaults: generate, validate, import, train, recommend."""
-    from recommender.quickstart import run_demo
+    """The main job on the embedded defaults: generate, validate, import, train, make champion,
+    then serve it with an admin key and an example request."""
+    from recommender.quickstart import curl_example, run_demo
 
-    run_demo(get_settings(), n_mentors=mentors, n_mentees=mentees, seed=seed, console=console)
+    settings = get_settings()
+    result = run_demo(settings, n_mentors=mentors, n_mentees=mentees, seed=seed, console=console)
+    host, port = host or settings.host, port or settings.port
+    console.print(f"admin API key (shown once): {result.admin_key}", markup=False, soft_wrap=True)
+    console.print("example request, once the service below says it is running:")
+    console.print(
+        curl_example(f"http://{host}:{port}", str(result.admin_key), result.example_mentee),
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    if serve:
+        console.print(f"API docs: http://{host}:{port}/docs   (Ctrl-C stops the service)")
+        _run_server(host, port, 1)
 
 
 # --------------------------------------------------------------------------- lifecycle
@@ -688,6 +707,11 @@ def serve_cmd(
     ] = None,
 ) -> None:
     """Start the HTTP API (uvicorn): docs at /docs, health at /healthz and /readyz."""
+    settings = get_settings()
+    _run_server(host or settings.host, port or settings.port, workers or settings.workers)
+
+
+def _run_server(host: str, port: int, workers: int) -> None:
     import logging
 
     from recommender.service.threads import set_serving_env
@@ -697,7 +721,6 @@ def serve_cmd(
 
     from serve.middleware import RequestIdFilter
 
-    settings = get_settings()
     handler = logging.StreamHandler()
     handler.addFilter(RequestIdFilter())
     handler.setFormatter(
@@ -710,9 +733,9 @@ def serve_cmd(
     uvicorn.run(
         "serve.app:create_app",
         factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers or settings.workers,
+        host=host,
+        port=port,
+        workers=workers,
         access_log=False,  # the app logs each request with its request id
         log_level="info",
     )
