@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from recommender.config import get_settings
 
@@ -42,6 +43,14 @@ app.add_typer(data_app, name="data")
 
 console = Console()
 err = Console(stderr=True)
+
+
+def _error(message: object, level: str = "error") -> None:
+    """Print ``level: message`` to stderr; the message is data (ids, paths, values), never
+    rich markup, so a ``[`` in a user's id cannot garble or crash the report."""
+    colour = "red" if level == "error" else "yellow"
+    err.print(f"[{colour}]{level}:[/{colour}] {escape(str(message))}", soft_wrap=True)
+
 
 DirArg = Annotated[
     Path, typer.Argument(help="Programme directory (mentors/mentees/pairings .csv or .parquet).")
@@ -96,7 +105,7 @@ def data_export(
     from recommender.store.io import export_programme
 
     if fmt not in {"csv", "parquet"}:
-        err.print(f"--format must be csv or parquet, got {fmt!r}")
+        _error(f"--format must be csv or parquet, got {fmt!r}")
         raise typer.Exit(2)
     with _database_errors():
         written = export_programme(_database_url(database_url), directory, fmt=fmt)
@@ -121,7 +130,7 @@ def data_quarantine(
     from recommender.store.io import list_quarantine
 
     if table is not None and table not in {"mentors", "mentees", "pairings"}:
-        err.print(f"--table must be mentors, mentees or pairings, got {table!r}")
+        _error(f"--table must be mentors, mentees or pairings, got {table!r}")
         raise typer.Exit(2)
     with _database_errors():
         entries = list_quarantine(
@@ -177,7 +186,7 @@ def data_generate(
     from recommender.data.generate import GeneratorConfig, generate_programme
 
     if fmt not in {"csv", "parquet"}:
-        err.print(f"--format must be csv or parquet, got {fmt!r}")
+        _error(f"--format must be csv or parquet, got {fmt!r}")
         raise typer.Exit(2)
 
     summary = generate_programme(
@@ -220,12 +229,12 @@ def data_convert_careervillage(
     from recommender.data.careervillage import CareerVillageError, convert_careervillage
 
     if fmt not in {"csv", "parquet"}:
-        err.print(f"--format must be csv or parquet, got {fmt!r}")
+        _error(f"--format must be csv or parquet, got {fmt!r}")
         raise typer.Exit(2)
     try:
         since_at = datetime.fromisoformat(since) if since else None
     except ValueError:
-        err.print(f"--since must be an ISO date such as 2018-01-01, got {since!r}")
+        _error(f"--since must be an ISO date such as 2018-01-01, got {since!r}")
         raise typer.Exit(2) from None
     try:
         summary = convert_careervillage(src, out, min_answers=min_answers, since=since_at, fmt=fmt)
@@ -314,10 +323,10 @@ def train_cmd(
             register=register,
         )
     except NotEnoughDataError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        _error(exc)
         raise typer.Exit(EXIT_INVALID) from exc
     except TrackingError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        _error(exc)
         raise typer.Exit(EXIT_DEPENDENCY) from exc
     if as_json:
         payload = {
@@ -396,21 +405,21 @@ def recommend_cmd(
     try:
         ids = read_id_file(mentee_ids)
     except (OSError, ValueError) as exc:
-        err.print(f"[red]error:[/red] cannot read --mentee-ids: {exc}")
+        _error(f"cannot read --mentee-ids: {exc}")
         raise typer.Exit(EXIT_INVALID) from exc
     programme = _load_programme_or_exit(data)
     known = set(programme.mentees["mentee_id"])
     unknown = [m for m in ids if m not in known]
     if unknown and not skip_unknown:
-        err.print(
-            f"[red]error:[/red] {UnknownMenteesError(unknown, str(mentee_ids))} "
+        _error(
+            f"{UnknownMenteesError(unknown, str(mentee_ids))} "
             "(use --skip-unknown to rank the others)"
         )
         raise typer.Exit(EXIT_INVALID)
     if unknown:
-        err.print(
-            f"[yellow]warning:[/yellow] skipped {len(unknown)} unknown mentee id(s): "
-            + ", ".join(unknown[:10])
+        _error(
+            f"skipped {len(unknown)} unknown mentee id(s): " + ", ".join(unknown[:10]),
+            level="warning",
         )
     try:
         # The embedding model the ranker was trained with, not merely the configured one.
@@ -469,7 +478,7 @@ def evaluate_cmd(
         try:
             cut = pd.Timestamp(cutoff)
         except ValueError as exc:
-            err.print(f"[red]error:[/red] --cutoff {cutoff!r} is not an ISO date")
+            _error(f"--cutoff {cutoff!r} is not an ISO date")
             raise typer.Exit(EXIT_INVALID) from exc
         cut = cut.tz_localize("UTC") if cut.tzinfo is None else cut.tz_convert("UTC")
     oracle_dir = oracle or (data / "oracle" if (data / "oracle").is_dir() else None)
@@ -484,7 +493,7 @@ def evaluate_cmd(
             max_requests=max_requests,
         )
     except (NotEnoughDataError, ValueError) as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        _error(exc)
         raise typer.Exit(EXIT_INVALID) from exc
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")

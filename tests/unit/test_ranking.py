@@ -132,6 +132,20 @@ def test_adding_a_matching_skill_raises_the_mentors_rank(synthetic_programme, tr
     assert after < before
 
 
+@pytest.mark.parametrize("k", [12, 23, 30])
+def test_recommend_returns_k_mentors_whenever_k_are_eligible(synthetic_programme, trained, k):
+    # k between the embedding signal's share (10) and the signals' sum (23), and beyond it: the
+    # other signals' lists overlap, so only a wider embedding list guarantees k candidates.
+    ranker, _, enc = trained
+    ctx = ranker.featurizer.prepare(synthetic_programme, enc)
+    mentees = ["e0", "e100", "e239"]
+    recs = recommend_batch(
+        ranker, ranker.featurizer, ctx, mentees, k=k, as_of=T0 + pd.Timedelta(days=800),
+        retrieval=SMALL.retrieval,
+    )  # fmt: skip
+    assert recs.groupby("mentee_id").size().to_dict() == dict.fromkeys(mentees, k)
+
+
 def test_training_and_serving_features_are_identical(synthetic_programme, trained) -> None:
     ranker, _, enc = trained
     fz = ranker.featurizer

@@ -6,7 +6,6 @@ rank through the same code.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -120,9 +119,7 @@ def recommend_batch(
         raise UnknownMenteesError(unknown, source)
     ids = [m for m in mentee_ids if m in known]
     when = as_of if as_of is not None else pd.Timestamp.now(tz="UTC")
-    cfg = retrieval or RetrievalConfig()
-    if k > cfg.n_total:
-        cfg = replace(cfg, n_embedding=cfg.n_embedding + k)
+    cfg = (retrieval or RetrievalConfig()).for_k(k)
     queries = pd.DataFrame({"mentee_id": pd.Series(ids, dtype=object), "as_of": when})
     ranked = rank_requests(
         scorer, featurizer, context, queries, k, cfg, respect_capacity=respect_capacity

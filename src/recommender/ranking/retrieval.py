@@ -13,7 +13,7 @@ The same signals, each ranking the whole pool on its own, are the offline baseli
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,12 @@ class RetrievalConfig:
     @property
     def n_total(self) -> int:
         return self.n_embedding + self.n_history + self.n_skills + self.n_activity
+
+    def for_k(self, k: int) -> RetrievalConfig:
+        """This config, widened so that ``k`` results exist whenever ``k`` mentors are
+        eligible: the embedding signal alone must then hand over ``k`` (the other signals'
+        lists may overlap it entirely)."""
+        return self if self.n_embedding >= k else replace(self, n_embedding=k)
 
 
 def _top_k(scores: np.ndarray, k: int) -> np.ndarray:

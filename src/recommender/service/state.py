@@ -563,9 +563,7 @@ class RecommenderService:
             context = inline_mentee_context(snap.context, row)
             timezone = float(context.mentee_tz[0])
         mask = snap.index.mask(filters, timezone)
-        retrieval = snap.retrieval
-        if k > retrieval.n_total:
-            retrieval = replace(retrieval, n_embedding=retrieval.n_embedding + k)
+        retrieval = snap.retrieval.for_k(k)
         queries = pd.DataFrame({"mentee_id": pd.Series([query_id], dtype=object), "as_of": now})
         ranked = rank_requests(
             snap.scorer,

@@ -35,7 +35,7 @@ from recommender.ranking.retrieval import (
 )
 from recommender.ranking.scoring import RulesScorer, Scorer
 from recommender.train import metrics as M
-from recommender.train.dataset import Requests, build_requests
+from recommender.train.dataset import NotEnoughDataError, Requests, build_requests
 
 ORACLE = "oracle"
 
@@ -107,7 +107,7 @@ class EvaluationResult:
 def default_cutoff(pairings: pd.DataFrame, test_fraction: float = 0.15) -> pd.Timestamp:
     """The time after which the last ``test_fraction`` of pairings were created."""
     if pairings.empty:
-        raise ValueError("no pairings: nothing to evaluate")
+        raise NotEnoughDataError("the programme has no pairings: nothing to evaluate")
     secs = to_seconds(pairings["created_at"])
     return pd.Timestamp(int(np.quantile(secs, 1 - test_fraction)), unit="s", tz="UTC")
 
@@ -240,7 +240,11 @@ def evaluate_time_split(
         mask[pick] = True
         reqs = reqs.subset(mask)
     if reqs.queries.empty:
-        raise ValueError(f"no mentee request with a successful pairing after {cutoff}")
+        raise NotEnoughDataError(
+            f"no mentee request after the cut-off {cutoff:%Y-%m-%d %H:%M} UTC has a successful "
+            "pairing, so the time split has nothing to score rankings against (choose an "
+            "earlier cut-off, or train without the evaluation: --no-evaluate)"
+        )
 
     t0 = time.perf_counter()
     base_featurizer = featurizer or PairFeaturizer(label_policy=policy).fit(programme, cutoff)
