@@ -24,6 +24,7 @@ def _hammer(
     mentees: list[str],
     stop: threading.Event,
     seen: list[tuple[int, str | None]],
+    field: str = "trained_at",
 ) -> None:
     i = 0
     while not stop.is_set():
@@ -32,8 +33,8 @@ def _hammer(
             json={"mentee_id": mentees[i % len(mentees)], "k": 5},
             headers=headers,
         )
-        trained = response.json()["model"]["trained_at"] if response.is_success else None
-        seen.append((response.status_code, trained))
+        served = response.json()["model"][field] if response.is_success else None
+        seen.append((response.status_code, served))
         i += 1
 
 
@@ -170,5 +171,26 @@ def test_registry_alias_is_polled_and_swapped(
     with TestClient(create_app(settings, encoder=encoder(), background=True)) as client:
         model = client.get("/v1/model", headers=viewer).json()
         assert (model["version"], model["alias"]) == (first, "champion")
-        registry.set_alias(CHAMPION, second)
-        _wait_for(lambda: client.get("/v1/model", headers=viewer).json()["version"] == second)
+        # Promote through the registry while requests run: none may fail.
+        mentees = [str(m) for m in client.app.state.service.snapshot.context.mentees.index[-30:]]
+        stop = threading.Event()
+        seen: list[tuple[int, str | None]] = []
+        workers = [
+            threading.Thread(target=_hammer, args=(client, viewer, mentees, stop, seen, "version"))
+            for _ in range(3)
+        ]
+        for w in workers:
+            w.start()
+        try:
+            _wait_for(lambda: len(seen) > 8)
+            registry.set_alias(CHAMPION, second)
+            _wait_for(lambda: client.get("/v1/model", headers=viewer).json()["version"] == second)
+            count = len(seen)
+            _wait_for(lambda: len(seen) > count + 8)
+        finally:
+            stop.set()
+            for w in workers:
+                w.join()
+        assert {status for status, _ in seen} == {200}
+        versions = [version for _, version in seen]
+        assert versions[0] == first and versions[-1] == second

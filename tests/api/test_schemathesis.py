@@ -69,8 +69,8 @@ def test_no_input_makes_a_server_error(base_url: str, seed) -> None:  # type: ig
         )
         @given(case=operation.as_strategy())
         def run(case) -> None:  # type: ignore[no-untyped-def]
-            response = case.call(base_url=base_url, headers=headers, timeout=60)
-            try:
+            try:  # a dropped connection or a time-out is a failure too, not only a 5xx
+                response = case.call(base_url=base_url, headers=headers, timeout=60)
                 case.validate_response(response, checks=[not_a_server_error])
             except Exception as exc:  # collect every failing operation, report them all
                 failures.append(f"{operation.label}: {exc}")
@@ -78,8 +78,11 @@ def test_no_input_makes_a_server_error(base_url: str, seed) -> None:  # type: ig
 
         try:
             run()
-        except Exception:  # already recorded (hypothesis re-raises the minimal failure)
-            pass
+        except Exception as exc:
+            # Hypothesis re-raises the minimal failure, already recorded; anything else (a
+            # strategy or set-up error) is recorded here rather than lost.
+            if not any(f.startswith(f"{operation.label}: ") for f in failures):
+                failures.append(f"{operation.label}: {type(exc).__name__}: {exc}")
 
     for operation in operations:
         exercise(operation)
