@@ -6,12 +6,14 @@ rank through the same code.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from recommender.features.pairs import FeatureContext, PairFeaturizer
+from recommender.progress import track
 from recommender.ranking.retrieval import RetrievalConfig, SignalProvider, retrieve
 from recommender.ranking.scoring import Scorer
 
@@ -29,18 +31,24 @@ def rank_requests(
     with_features: bool = False,
     candidate_mask: np.ndarray | None = None,
     signals: SignalProvider | None = None,
+    progress: str | None = None,
 ) -> pd.DataFrame:
     """Top-``k`` mentors per query (``query``, ``mentee_id``, ``as_of``): columns ``query``,
     ``mentee_id``, ``mentor_id``, ``score``, ``rank`` (1 best) and ``source`` (which retrieval
     signals found the mentor); with ``with_features`` also every feature column.
 
     ``candidate_mask`` and ``signals`` are passed to :func:`~recommender.ranking.retrieval.
-    retrieve` (a 2-D mask has one row per query, in the order of ``queries``)."""
+    retrieve` (a 2-D mask has one row per query, in the order of ``queries``). With
+    ``progress`` (a description), batch jobs show a progress bar over the queries."""
     queries = queries.reset_index(drop=True)
     if "query" not in queries:
         queries = queries.assign(query=np.arange(len(queries), dtype=np.int64))
     parts = []
-    for lo in range(0, len(queries), batch_size):
+    batches = range(0, len(queries), batch_size)
+    starts: Iterable[int] = batches
+    if progress is not None:
+        starts = track(batches, progress, total=len(batches))
+    for lo in starts:
         q = queries.iloc[lo : lo + batch_size].reset_index(drop=True)
         mask = candidate_mask
         if mask is not None and mask.ndim == 2:
@@ -122,6 +130,13 @@ def recommend_batch(
     cfg = (retrieval or RetrievalConfig()).for_k(k)
     queries = pd.DataFrame({"mentee_id": pd.Series(ids, dtype=object), "as_of": when})
     ranked = rank_requests(
-        scorer, featurizer, context, queries, k, cfg, respect_capacity=respect_capacity
+        scorer,
+        featurizer,
+        context,
+        queries,
+        k,
+        cfg,
+        respect_capacity=respect_capacity,
+        progress="ranking mentors (batches of 256 mentees)",
     )
     return ranked[["mentee_id", "mentor_id", "rank", "score"]].reset_index(drop=True)

@@ -264,7 +264,10 @@ def evaluate_time_split(
         rankers["model"] = model
     for name, scorer in rankers.items():
         t3 = time.perf_counter()
-        ranked = rank_requests(scorer, base_featurizer, context, reqs.queries, k, retrieval)
+        ranked = rank_requests(
+            scorer, base_featurizer, context, reqs.queries, k, retrieval,
+            progress=f"ranking test requests: {name}",
+        )  # fmt: skip
         predictions[name] = ranked[["query", "mentor_id", "score"]]
         timings[f"rank[{name}]"] = time.perf_counter() - t3
 

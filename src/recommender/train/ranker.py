@@ -16,6 +16,7 @@ from recommender.data.labels import LabelPolicy
 from recommender.features.embeddings import TextEncoder
 from recommender.features.pairs import FeatureContext, PairFeaturizer
 from recommender.models import MentorRanker
+from recommender.progress import task
 from recommender.ranking.retrieval import RetrievalConfig
 from recommender.train.dataset import (
     NotEnoughDataError,
@@ -153,16 +154,19 @@ def train_ranker(
         force_row_wise=True,
         verbose=-1,
     )
-    fit_kwargs: dict[str, Any] = {"group": train.groups}
+    callbacks: list[Any] = []
+    fit_kwargs: dict[str, Any] = {"group": train.groups, "callbacks": callbacks}
     if len(valid.groups):
         fit_kwargs.update(
             eval_X=(valid.features,),
             eval_y=(valid.labels,),
             eval_group=[valid.groups],
             eval_at=[5, 10],
-            callbacks=[lgb.early_stopping(cfg.early_stopping_rounds, verbose=False)],
         )
-    model.fit(train.features, train.labels, **fit_kwargs)
+        callbacks.append(lgb.early_stopping(cfg.early_stopping_rounds, verbose=False))
+    with task("training LambdaRank trees", cfg.n_estimators) as bar:
+        callbacks.append(lambda env: bar.advance(bar.task_ids[0]))
+        model.fit(train.features, train.labels, **fit_kwargs)
     timings["fit"] = time.perf_counter() - t2
     booster = model.booster_
     best = int(model.best_iteration_ or cfg.n_estimators)
