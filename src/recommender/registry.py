@@ -71,7 +71,7 @@ CHALLENGER = "challenger"
 #: Name of the model inside a run: ``runs:/<run_id>/model``.
 MODEL_NAME_IN_RUN = "model"
 #: Registered-model tag holding the promotion lease on servers (see ``promotion_lock``).
-LEASE_TAG = "recommender.promotion_lease"
+LEASE_SUFFIX = ".promotion-lock"
 
 _ENTRY_POINT = Path(__file__).with_name("_mlflow_entry.py")
 _MODELS_ALIAS_URI = re.compile(r"models:/(?P<name>[^/@]+)@(?P<alias>[^/@]+)/?")
@@ -390,7 +390,7 @@ class ModelRegistry:
         *,
         lock: Literal["auto", "file", "lease"] = "auto",
         lease_s: float = 600.0,
-        settle_s: float = 1.0,
+        poll_s: float = 1.0,
     ) -> None:
         from mlflow.tracking import MlflowClient
 
@@ -400,7 +400,7 @@ class ModelRegistry:
         self.client = MlflowClient(tracking_uri=tracking_uri, registry_uri=self.registry_uri)
         self.lock_mode = lock
         self.lease_s = lease_s
-        self.settle_s = settle_s
+        self.poll_s = poll_s
 
     def _where(self) -> str:
         return redact_uri(self.registry_uri)
@@ -515,13 +515,11 @@ class ModelRegistry:
         """Serialise alias changes between retrains sharing this registry.
 
         Local stores get an OS file lock (exclusive on one machine or a shared file system
-        that supports locks). Servers and remote databases get a lease: a tag on the registered
-        model naming its owner and expiry, written, then re-read after ``settle_s`` to confirm
-        ownership; an expired lease (a crashed job) is taken over. MLflow has no atomic
-        compare-and-set, so two jobs writing the tag within ``settle_s`` of each other could
-        both believe they hold it; :meth:`publish` re-checks the champion inside the lock, and
-        scheduling (``flock``, ``concurrencyPolicy: Forbid``) prevents overlapping runs
-        in the first place. Raises RegistryError after ``timeout_s``.
+        that supports locks). Servers and remote databases get a lease: a registered model
+        named ``<name>.promotion-lock`` whose tags name its owner and expiry. Creating a
+        registered model is atomic in MLflow (names are unique), so exactly one job holds the
+        lease; it is deleted on release, and an expired one (a crashed job) is taken over.
+        Raises RegistryError after ``timeout_s``.
         """
         mode = self.lock_mode
         path = self.lock_file()
@@ -537,46 +535,79 @@ class ModelRegistry:
         else:
             yield from self._lease(timeout_s)
 
+    @property
+    def lease_name(self) -> str:
+        """The registered model whose existence is the promotion lease."""
+        return f"{self.name}{LEASE_SUFFIX}"
+
     def _read_lease(self) -> dict[str, Any] | None:
-        model = self.registered_model()
-        raw = (model.tags or {}).get(LEASE_TAG) if model is not None else None
-        if not raw:
-            return None
+        """The lease's owner and expiry, or None when nobody holds it."""
         try:
-            lease = json.loads(raw)
-        except json.JSONDecodeError:
-            return None  # unreadable: treat as free rather than wedging every future run
-        return lease if isinstance(lease, dict) else None
+            model = self.client.get_registered_model(self.lease_name)
+        except mlflow.exceptions.MlflowException as exc:
+            if _is_not_found(exc):
+                return None
+            raise RegistryError(
+                f"model registry at {self._where()}: reading the promotion lease failed: "
+                f"{exc.message}"
+            ) from exc
+        tags = model.tags or {}
+        try:
+            expires = float(tags.get("expires", "0"))
+        except ValueError:
+            expires = 0.0  # unreadable: expired, rather than wedging every future run
+        return {"owner": tags.get("owner", "another job"), "expires": expires}
+
+    def _take_lease(self, owner: str) -> bool:
+        """Create the lease model; False when another job holds it (the atomic step)."""
+        tags = {"owner": owner, "expires": str(time.time() + self.lease_s)}
+        try:
+            self.client.create_registered_model(
+                self.lease_name,
+                tags=tags,
+                description=f"Promotion lease of {self.name!r} (held while a retrain "
+                "changes its aliases; deleted afterwards).",
+            )
+        except mlflow.exceptions.MlflowException as exc:
+            if _mlflow_error_code(exc) in {"RESOURCE_ALREADY_EXISTS", "ALREADY_EXISTS"}:
+                return False
+            raise RegistryError(
+                f"model registry at {self._where()}: taking the promotion lease failed: "
+                f"{exc.message}"
+            ) from exc
+        return True
+
+    def _drop_lease(self) -> None:
+        try:
+            self.client.delete_registered_model(self.lease_name)
+        except mlflow.exceptions.MlflowException as exc:
+            if not _is_not_found(exc):
+                raise RegistryError(
+                    f"model registry at {self._where()}: releasing the promotion lease "
+                    f"failed: {exc.message}"
+                ) from exc
 
     def _lease(self, timeout_s: float) -> Iterator[None]:
-        self.ensure_registered_model()
         owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         deadline = time.monotonic() + timeout_s
-        while True:
+        while not self._take_lease(owner):
             lease = self._read_lease()
-            now = time.time()
-            if lease is None or float(lease.get("expires", 0)) < now:
-                value = json.dumps({"owner": owner, "expires": now + self.lease_s})
-                with self._calls("taking the promotion lease"):
-                    self.client.set_registered_model_tag(self.name, LEASE_TAG, value)
-                time.sleep(self.settle_s)
-                lease = self._read_lease()
-                if lease is not None and lease.get("owner") == owner:
-                    break
+            if lease is not None and lease["expires"] < time.time():
+                self._drop_lease()  # a crashed job's lease: free it, then race to create
+                continue
             if time.monotonic() > deadline:
-                holder = lease.get("owner") if lease else "another job"
+                holder = lease["owner"] if lease else "another job"
                 raise RegistryError(
-                    f"registry {self.name!r} at {self._where()} is locked by {holder} (promotion "
-                    f"lease tag {LEASE_TAG!r}); waited {timeout_s:.0f} s"
+                    f"registry {self.name!r} at {self._where()} is locked by {holder} "
+                    f"(promotion lease {self.lease_name!r}); waited {timeout_s:.0f} s"
                 )
-            time.sleep(min(2.0, max(0.1, self.settle_s)))
+            time.sleep(min(2.0, max(0.05, self.poll_s)))
         try:
             yield
         finally:
             lease = self._read_lease()
-            if lease is not None and lease.get("owner") == owner:
-                with self._calls("releasing the promotion lease"):
-                    self.client.delete_registered_model_tag(self.name, LEASE_TAG)
+            if lease is not None and lease["owner"] == owner:
+                self._drop_lease()
 
 
 def _file_lock(path: Path, timeout_s: float) -> Iterator[None]:

@@ -249,18 +249,57 @@ def test_lease_lock_waits_for_a_live_holder_and_takes_over_an_expired_one(
     env: Settings, weak_ranker: MentorRanker
 ) -> None:
     version = publish_champion(env, weak_ranker)
-    registry = ModelRegistry(NAME, env.mlflow_tracking_uri, lock="lease", settle_s=0.05)
+    registry = ModelRegistry(NAME, env.mlflow_tracking_uri, lock="lease", poll_s=0.05)
     client = registry.client
-    live = json.dumps({"owner": "other-host:42:abcd", "expires": time.time() + 600})
-    client.set_registered_model_tag(NAME, reg.LEASE_TAG, live)
+    live = {"owner": "other-host:42:abcd", "expires": str(time.time() + 600)}
+    client.create_registered_model(registry.lease_name, tags=live)
     with pytest.raises(RegistryError, match="locked by other-host:42:abcd"):
         registry.publish(version, promote=False, expected_champion=version, timeout_s=0.5)
     assert CHALLENGER not in aliases(env)
-    expired = json.dumps({"owner": "crashed-job:1:ffff", "expires": time.time() - 1})
-    client.set_registered_model_tag(NAME, reg.LEASE_TAG, expired)
+    client.delete_registered_model(registry.lease_name)
+    expired = {"owner": "crashed-job:1:ffff", "expires": str(time.time() - 1)}
+    client.create_registered_model(registry.lease_name, tags=expired)
     outcome = registry.publish(version, promote=False, expected_champion=version, timeout_s=5)
     assert not outcome.promoted and aliases(env)[CHALLENGER] == version
-    assert reg.LEASE_TAG not in (client.get_registered_model(NAME).tags or {}), "lease released"
+    names = {m.name for m in client.search_registered_models()}
+    assert registry.lease_name not in names, "lease released"
+
+
+@pytest.mark.slow
+def test_two_promotions_at_once_never_both_promote(
+    env: Settings, weak_ranker: MentorRanker
+) -> None:
+    """Two jobs that evaluated against the same champion race to promote: the lease lets one
+    through, and the other then finds the champion changed (compare-and-set)."""
+    import threading
+
+    champion = publish_champion(env, weak_ranker)
+    challengers = []
+    for _ in range(2):
+        with tracked_run(env, run_name="challenger"):
+            challengers.append(
+                ModelRegistry(NAME, env.mlflow_tracking_uri).register(
+                    reg.log_ranker_model(weak_ranker)
+                )
+            )
+    barrier = threading.Barrier(2)
+    outcomes: list[reg.PublishOutcome] = []
+
+    def promote(version: str) -> None:
+        registry = ModelRegistry(NAME, env.mlflow_tracking_uri, lock="lease", poll_s=0.05)
+        barrier.wait()
+        outcomes.append(registry.publish(version, promote=True, expected_champion=champion))
+
+    threads = [threading.Thread(target=promote, args=(v,)) for v in challengers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(o.promoted for o in outcomes) == [False, True]
+    winner = next(o for o in outcomes if o.promoted)
+    loser = next(o for o in outcomes if not o.promoted)
+    assert loser.conflict and loser.champion == winner.version
+    assert aliases(env)[CHAMPION] == winner.version
 
 
 # --------------------------------------------------------------------------- whole runs
