@@ -137,6 +137,6 @@ def recommend_batch(
         k,
         cfg,
         respect_capacity=respect_capacity,
-        progress="ranking mentors (batches of 256 mentees)",
+        progress="ranking mentors for the listed mentees",
     )
     return ranked[["mentee_id", "mentor_id", "rank", "score"]].reset_index(drop=True)
