@@ -22,6 +22,7 @@ from recommender.data.careervillage import (
     CareerVillageError,
     convert_careervillage,
     normalise_tag,
+    read_askers,
     tags_goal_text,
 )
 
@@ -246,6 +247,15 @@ def test_partial_layout_mapping(partial: Path, tmp_path: Path) -> None:
 
     provenance = json.loads((out / "conversion.json").read_text())
     assert provenance["layout"] == "partial" and provenance["pairings"] == 5
+
+    # Who asked what, beside the contract tables (a mentee is a question, not a student).
+    assert read_askers(out).sort_index().to_dict() == {"q1": "s1", "q2": "s2", "q3": "s1"}
+    assert summary.files["askers"] == out / "askers.csv"
+
+
+def test_reading_askers_of_an_older_conversion_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(CareerVillageError, match=r"askers\.csv: not found .*convert"):
+        read_askers(tmp_path)
 
 
 def test_conversion_is_deterministic(partial: Path, tmp_path: Path) -> None:

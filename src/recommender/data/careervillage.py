@@ -43,6 +43,9 @@ QUESTION_TIME_OFFSET = pd.Timedelta(seconds=1)
 
 #: The provenance file written next to the tables.
 CONVERSION_FILE = "conversion.json"
+#: Who asked each question (``mentee_id,student_id``): not part of the data contract (a mentee
+#: here is a question, not a person), kept beside it for analyses such as repeat askers.
+ASKERS_FILE = "askers.csv"
 
 _COLUMNS: dict[str, tuple[str, ...]] = {
     "professionals.csv": (
@@ -176,6 +179,17 @@ class ConversionSummary:
         ]
         lines += [f"  {n:,} {text}" for n, text in notes if n]
         return "\n".join(lines)
+
+
+def read_askers(directory: Path) -> pd.Series:
+    """The student who asked each question of a converted programme (indexed by mentee_id)."""
+    path = Path(directory) / ASKERS_FILE
+    if not path.is_file():
+        raise CareerVillageError(
+            f"{path}: not found (written by convert_careervillage; convert the export again)"
+        )
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return frame.set_index("mentee_id")["student_id"]
 
 
 def normalise_tag(name: str) -> str:
@@ -352,6 +366,11 @@ def convert_careervillage(
         seconds=0.0,
         files=files,
     )
+    askers = out / ASKERS_FILE
+    pd.DataFrame(
+        {"mentee_id": questions["q"].to_numpy(), "student_id": questions["s"].to_numpy()}
+    ).to_csv(askers, index=False)
+    summary.files["askers"] = askers
     summary.seconds = time.perf_counter() - started
     provenance = out / CONVERSION_FILE
     provenance.write_text(json.dumps(summary.to_dict(), indent=2) + "\n", encoding="utf-8")
