@@ -65,19 +65,11 @@ def rank_requests(
             continue
         cand["query"] = q["query"].to_numpy()[cand["query"].to_numpy()]
         features = featurizer.transform(cand, context)
-        scores = np.asarray(scorer.score(features), dtype=np.float64)
-        cand["score"] = scores
-        # Ties broken by mentor id so rankings are reproducible. numpy, not sort_values and a
-        # groupby: on a single API request those two cost more than the model.
-        query_col = cand["query"].to_numpy()
-        order = np.lexsort((cand["mentor_id"].to_numpy(dtype=object), -scores, query_col))
-        sorted_query = query_col[order]
-        starts = np.flatnonzero(np.r_[True, sorted_query[1:] != sorted_query[:-1]])
-        sizes = np.diff(np.r_[starts, len(order)])
-        rank = np.arange(len(order)) - np.repeat(starts, sizes) + 1
-        cand = cand.iloc[order]
-        cand["rank"] = rank
-        top = cand[rank <= k]
+        cand["score"] = scorer.score(features)
+        # Ties broken by mentor id so rankings are reproducible.
+        cand = cand.sort_values(["query", "score", "mentor_id"], ascending=[True, False, True])
+        cand["rank"] = cand.groupby("query").cumcount() + 1
+        top = cand[cand["rank"] <= k]
         if with_features:
             top = pd.concat([top, features.loc[top.index]], axis=1)
         parts.append(top)

@@ -50,14 +50,6 @@ class RetrievalConfig:
         return self if self.n_embedding >= k else replace(self, n_embedding=k)
 
 
-def _as_utc(times: pd.Series) -> pd.Series:
-    """``times`` as tz-aware UTC datetimes (a no-op when they already are)."""
-    dtype = times.dtype
-    if isinstance(dtype, pd.DatetimeTZDtype) and str(dtype.tz) == "UTC":
-        return times
-    return pd.Series(pd.to_datetime(times.to_numpy(), utc=True))
-
-
 def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
     """Column indices of each row's k best finite scores (unordered), -1 padded."""
     k = min(k, scores.shape[1])
@@ -321,7 +313,7 @@ def retrieve(
             "query": query,
             "mentee_id": queries["mentee_id"].to_numpy(dtype=object)[query],
             "mentor_id": mentor_ids[keys % n_mentors],
-            "as_of": _as_utc(queries["as_of"]).take(query).reset_index(drop=True),
+            "as_of": pd.to_datetime(queries["as_of"].to_numpy()[query], utc=True),
             "retrieval_score": scores[first],
             "source": pd.Series([labels[b] for b in bits.tolist()]),
         }
