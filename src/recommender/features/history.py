@@ -189,39 +189,58 @@ class HistoryIndex:
     ) -> pd.DataFrame:
         """Sums of each statistic in :data:`STATS` over the mentor's pairings before t (pass
         either ``mentor_ids`` or their ``codes``)."""
-        if codes is None:
-            if mentor_ids is None:
-                raise ValueError("pass mentor_ids or codes")
-            codes = self.codes(mentor_ids)
-        sums = self._stats.sums(codes, secs)
-        return pd.DataFrame(sums, columns=list(STATS))
+        return pd.DataFrame(self.stat_sums(mentor_ids, secs, codes), columns=list(STATS))
 
-    def last_created(self, mentor_ids: np.ndarray, secs: np.ndarray) -> np.ndarray:
+    def stat_sums(
+        self, mentor_ids: np.ndarray | None, secs: np.ndarray, codes: np.ndarray | None = None
+    ) -> np.ndarray:
+        """:meth:`stats` as a plain (n, len(STATS)) array (no DataFrame: per-request paths)."""
+        return self._stats.sums(self._codes_of(mentor_ids, codes), secs)
+
+    def _codes_of(self, mentor_ids: np.ndarray | None, codes: np.ndarray | None) -> np.ndarray:
+        if codes is not None:
+            return codes
+        if mentor_ids is None:
+            raise ValueError("pass mentor_ids or codes")
+        return self.codes(mentor_ids)
+
+    def last_created(
+        self, mentor_ids: np.ndarray | None, secs: np.ndarray, codes: np.ndarray | None = None
+    ) -> np.ndarray:
         """Seconds of the mentor's latest pairing before t (NaN when none)."""
-        start, stop = self._created.bounds(self.codes(mentor_ids), secs)
+        start, stop = self._created.bounds(self._codes_of(mentor_ids, codes), secs)
         out = np.full(len(secs), np.nan)
         has = stop > start
         out[has] = self._created_secs[stop[has] - 1]
         return out
 
     def created_between(
-        self, mentor_ids: np.ndarray, secs: np.ndarray, window_secs: int
+        self,
+        mentor_ids: np.ndarray | None,
+        secs: np.ndarray,
+        window_secs: int,
+        codes: np.ndarray | None = None,
     ) -> np.ndarray:
         """Number of the mentor's pairings created in [t - window, t)."""
-        codes = self.codes(mentor_ids)
+        codes = self._codes_of(mentor_ids, codes)
         before = self._created.sums(codes, secs)[:, 0]
         earlier = self._created.sums(codes, np.clip(secs - window_secs, 0, None))[:, 0]
         return before - earlier
 
     def centroid_similarity(
-        self, mentor_ids: np.ndarray, secs: np.ndarray, queries: np.ndarray, chunk: int = 8192
+        self,
+        mentor_ids: np.ndarray | None,
+        secs: np.ndarray,
+        queries: np.ndarray,
+        chunk: int = 8192,
+        codes: np.ndarray | None = None,
     ) -> np.ndarray:
         """Cosine between each query vector and the centroid of the mentor's successful past
         mentees' goal vectors before t (NaN when the mentor has none)."""
         out = np.full(len(secs), np.nan, dtype=np.float64)
         if self._vectors is None:
             return out
-        codes = self.codes(mentor_ids)
+        codes = self._codes_of(mentor_ids, codes)
         for lo in range(0, len(secs), chunk):
             hi = min(lo + chunk, len(secs))
             start, stop = self._vectors.bounds(codes[lo:hi], secs[lo:hi])
@@ -233,7 +252,11 @@ class HistoryIndex:
         return out
 
     def skill_evidence(
-        self, mentor_ids: np.ndarray, secs: np.ndarray, wanted: list[frozenset[str]]
+        self,
+        mentor_ids: np.ndarray | None,
+        secs: np.ndarray,
+        wanted: list[frozenset[str]],
+        codes: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """For each pair: the fraction of the mentee's wanted skills that the mentor's successful
         past mentees also wanted before t, and the mean log1p count of such past mentees per
@@ -241,7 +264,7 @@ class HistoryIndex:
         n = len(secs)
         frac = np.full(n, np.nan)
         evidence = np.full(n, np.nan)
-        codes = self.codes(mentor_ids)
+        codes = self._codes_of(mentor_ids, codes)
         row_idx: list[int] = []
         code_list: list[int] = []
         for i, (c, skills) in enumerate(zip(codes, wanted, strict=True)):

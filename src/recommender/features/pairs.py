@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import Any, Self, cast
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,7 @@ from recommender.data.contract import CONTRACT_VERSION, MENTORING_TYPES, Program
 from recommender.data.labels import LabelPolicy
 from recommender.data.timezones import offset_hours_series
 from recommender.features.embeddings import TextEncoder
-from recommender.features.history import HistoryIndex, to_seconds
+from recommender.features.history import STATS, HistoryIndex, to_seconds
 from recommender.features.text import (
     join_list,
     mentee_goal_text,
@@ -128,19 +128,38 @@ class FeatureContext:
             self._paired = paired
         return self._paired.get(mentee_id, [])
 
-    def mentor_positions(self, ids: pd.Series | np.ndarray) -> np.ndarray:
-        pos = self.mentors.index.get_indexer(pd.Index(np.asarray(ids, dtype=object)))
+    def position_map(self, table: str) -> dict[str, int]:
+        """{id: row position} of ``table`` ("mentors" or "mentees"), built once per context."""
+        frame = self.mentees if table == "mentees" else self.mentors
+        lookup = self.derived.get(f"positions.{table}")
+        if lookup is None or len(lookup) != len(frame):
+            lookup = {key: i for i, key in enumerate(frame.index)}
+            self.derived[f"positions.{table}"] = lookup
+        return cast(dict[str, int], lookup)
+
+    def positions(self, table: str, ids: pd.Series | np.ndarray) -> np.ndarray:
+        """Row positions of ``ids`` in ``table`` ("mentors" or "mentees"); KeyError naming
+        unknown ids."""
+        frame = self.mentees if table == "mentees" else self.mentors
+        values = np.asarray(ids, dtype=object)
+        if len(values) <= 4096:
+            # A dict lookup per id: pandas' get_indexer costs ~0.3 ms per call even for one id.
+            lookup = self.position_map(table)
+            pos = np.fromiter((lookup.get(v, -1) for v in values), np.int64, len(values))
+        else:
+            pos = frame.index.get_indexer(pd.Index(values))
         if (pos < 0).any():
-            missing = pd.Index(np.asarray(ids, dtype=object))[pos < 0][:5].tolist()
-            raise KeyError(f"unknown mentor ids: {missing}")
+            missing = values[pos < 0][:5].tolist()
+            raise KeyError(f"unknown {table[:-1]} ids: {missing}")
         return pos
 
+    def mentor_positions(self, ids: pd.Series | np.ndarray) -> np.ndarray:
+        """Row positions of mentor ids in :attr:`mentors` (KeyError naming unknown ids)."""
+        return self.positions("mentors", ids)
+
     def mentee_positions(self, ids: pd.Series | np.ndarray) -> np.ndarray:
-        pos = self.mentees.index.get_indexer(pd.Index(np.asarray(ids, dtype=object)))
-        if (pos < 0).any():
-            missing = pd.Index(np.asarray(ids, dtype=object))[pos < 0][:5].tolist()
-            raise KeyError(f"unknown mentee ids: {missing}")
-        return pos
+        """Row positions of mentee ids in :attr:`mentees` (KeyError naming unknown ids)."""
+        return self.positions("mentees", ids)
 
     def skill_matrix(self, skills: list[str], role: str) -> np.ndarray:
         """Embeddings of normalised skill names (each encoded once per context)."""
@@ -197,7 +216,7 @@ def encode_mentees(
     )
 
 
-def _person_sets(context: FeatureContext, table: str, column: str) -> list[frozenset[str]]:
+def person_sets(context: FeatureContext, table: str, column: str) -> list[frozenset[str]]:
     """Each person's normalised set for a list column, built once per context (people only
     change through a new context or :meth:`FeatureContext.add_mentees`, which the length
     check catches)."""
@@ -215,6 +234,29 @@ def _gather(sets: list[frozenset[str]], positions: np.ndarray) -> list[frozenset
     return [sets[i] for i in positions]
 
 
+def _floats(column: pd.Series, missing: float = np.nan) -> np.ndarray:
+    return column.astype("Float64").to_numpy(dtype=np.float64, na_value=missing)
+
+
+def _is_missing(value: Any) -> bool:
+    return (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, float) and np.isnan(value))
+    )
+
+
+def _text_keys(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(known, key) per row: key is the trimmed, lower-cased text ("" where unknown), in an
+    object array so that comparing two gathers is one elementwise ``==``."""
+    values = column.astype(object).to_numpy()
+    known = np.array([not _is_missing(v) for v in values], dtype=bool)
+    keys = np.empty(len(values), dtype=object)
+    keys[:] = [str(v).strip().lower() if k else "" for v, k in zip(values, known, strict=True)]
+    return known, keys
+
+
 def _rowwise_dot(a: np.ndarray, ia: np.ndarray, b: np.ndarray, ib: np.ndarray) -> np.ndarray:
     out = np.empty(len(ia), dtype=np.float64)
     for lo in range(0, len(ia), 16384):
@@ -223,16 +265,71 @@ def _rowwise_dot(a: np.ndarray, ia: np.ndarray, b: np.ndarray, ib: np.ndarray) -
     return out
 
 
-def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
-    left = a.astype(object).to_numpy()
-    right = b.astype(object).to_numpy()
-    known = pd.notna(left) & pd.notna(right)
-    out = np.full(len(left), np.nan)
-    out[known] = [
-        float(str(x).strip().lower() == str(y).strip().lower())
-        for x, y in zip(left[known], right[known], strict=True)
-    ]
-    return out
+def _type_mask(value: Any) -> int:
+    """Bit i set when the mentor offers ``MENTORING_TYPES[i]``; -1 when nothing is known."""
+    if _is_missing(value) or isinstance(value, str) or len(value) == 0:
+        return -1
+    return sum(1 << i for i, name in enumerate(MENTORING_TYPES) if name in set(value))
+
+
+#: Per-person arrays ``transform`` gathers by position (see :func:`_person_columns`).
+PersonColumns = dict[str, np.ndarray]
+
+
+def _person_columns(context: FeatureContext, table: str) -> PersonColumns:
+    """Each person's fields as plain arrays, built once per context: per-pair features are then
+    numpy gathers (no DataFrame per call; a single API request featurises ~150 pairs)."""
+    frame = context.mentees if table == "mentees" else context.mentors
+    key = f"columns.{table}"
+    cached = context.derived.get(key)
+    if cached is not None and len(cached["seniority"]) == len(frame):
+        return cast(PersonColumns, cached)
+    cols: PersonColumns = {"seniority": _floats(frame["seniority"])}
+    for name in ("department", "location"):
+        cols[f"{name}_known"], cols[f"{name}_key"] = _text_keys(frame[name])
+    if table == "mentees":
+        codes = {name: i for i, name in enumerate(MENTORING_TYPES)}
+        # -1: unknown; -2: a value outside MENTORING_TYPES (then no mentor offers it).
+        cols["type_code"] = np.array(
+            [
+                codes.get(t, -2) if isinstance(t, str) else -1
+                for t in frame["mentoring_type"].astype(object)
+            ],
+            dtype=np.int64,
+        )
+    else:
+        cols["years_experience"] = _floats(frame["years_experience"])
+        cols["capacity"] = _floats(frame["capacity"])
+        cols["offers"] = np.array([_type_mask(v) for v in frame["mentoring_types"]], np.int64)
+        cols["has_profile"] = np.array(
+            [float(bool(str(p or "").strip())) for p in frame["profile"]], dtype=np.float64
+        )
+        joined = frame["created_at"]
+        cols["joined_secs"] = np.where(
+            joined.notna().to_numpy(),
+            to_seconds(joined.fillna(pd.Timestamp(0, tz="UTC"))).astype(np.float64),
+            np.nan,
+        )
+    context.derived[key] = cols
+    return cols
+
+
+def _history_codes(context: FeatureContext) -> np.ndarray:
+    """Each mentor's code in the history index (by position), built once per context."""
+    key = "mentors+history:codes"
+    cached = context.derived.get(key)
+    if cached is None or len(cached) != len(context.mentors):
+        cached = context.history.codes(context.mentors.index.to_numpy(dtype=object))
+        context.derived[key] = cached
+    return cast(np.ndarray, cached)
+
+
+def _same(
+    cols_a: PersonColumns, ia: np.ndarray, cols_b: PersonColumns, ib: np.ndarray, name: str
+) -> np.ndarray:
+    known = cols_a[f"{name}_known"][ia] & cols_b[f"{name}_known"][ib]
+    same = np.asarray(cols_a[f"{name}_key"][ia] == cols_b[f"{name}_key"][ib], dtype=bool)
+    return np.where(known, same.astype(np.float64), np.nan)
 
 
 class PairFeaturizer:
@@ -361,12 +458,12 @@ class PairFeaturizer:
         missing = [c for c in PAIR_COLUMNS if c not in pairs.columns]
         if missing:
             raise ValueError(f"pairs need columns {PAIR_COLUMNS}, missing {missing}")
-        n = len(pairs)
         mi = context.mentor_positions(pairs["mentor_id"])
         ei = context.mentee_positions(pairs["mentee_id"])
         secs = to_seconds(pairs["as_of"])
-        mentors = context.mentors.iloc[mi].reset_index(drop=True)
-        mentees = context.mentees.iloc[ei].reset_index(drop=True)
+        mentors = _person_columns(context, "mentors")
+        mentees = _person_columns(context, "mentees")
+        codes = _history_codes(context)[mi]
         f: dict[str, np.ndarray] = {}
 
         f["sim_goals_profile"] = _rowwise_dot(context.mentee_goals, ei, context.mentor_profile, mi)
@@ -374,110 +471,91 @@ class PairFeaturizer:
         f["sim_wanted_skills"] = _rowwise_dot(context.mentee_wanted, ei, context.mentor_skills, mi)
         f["sim_goals_skills"] = _rowwise_dot(context.mentee_goals, ei, context.mentor_skills, mi)
         f["sim_goals_history"] = context.history.centroid_similarity(
-            pairs["mentor_id"].to_numpy(dtype=object), secs, context.mentee_goals[ei]
+            None, secs, context.mentee_goals[ei], codes=codes
         )
 
-        wanted = _gather(_person_sets(context, "mentees", "skills_wanted"), ei)
-        offered = _gather(_person_sets(context, "mentors", "skills"), mi)
+        wanted = _gather(person_sets(context, "mentees", "skills_wanted"), ei)
+        offered = _gather(person_sets(context, "mentors", "skills"), mi)
         n_wanted = np.array([len(w) for w in wanted], dtype=np.float64)
         covered = np.array([len(w & o) for w, o in zip(wanted, offered, strict=True)], float)
         has_wanted = n_wanted > 0
         f["skills_wanted_count"] = n_wanted
         f["skill_gap_covered"] = covered
         f["skill_gap_coverage"] = np.where(has_wanted, covered / np.maximum(n_wanted, 1), np.nan)
-        f["skill_gap_coverage_soft"] = self._soft_coverage(
-            wanted, offered, pairs["mentor_id"].to_numpy(dtype=object), context
-        )
+        f["skill_gap_coverage_soft"] = self._soft_coverage(wanted, offered, mi, context)
         f["history_skill_coverage"], f["history_skill_evidence"] = context.history.skill_evidence(
-            pairs["mentor_id"].to_numpy(dtype=object), secs, wanted
+            None, secs, wanted, codes=codes
         )
 
-        ia = _gather(_person_sets(context, "mentees", "interests"), ei)
-        ib = _gather(_person_sets(context, "mentors", "interests"), mi)
+        ia = _gather(person_sets(context, "mentees", "interests"), ei)
+        ib = _gather(person_sets(context, "mentors", "interests"), mi)
         shared = np.array([len(a & b) for a, b in zip(ia, ib, strict=True)], float)
         union = np.array([len(a | b) for a, b in zip(ia, ib, strict=True)], float)
         f["shared_interests"] = shared
         f["interests_jaccard"] = np.where(union > 0, shared / np.maximum(union, 1), np.nan)
-        la = _gather(_person_sets(context, "mentees", "languages"), ei)
-        lb = _gather(_person_sets(context, "mentors", "languages"), mi)
+        la = _gather(person_sets(context, "mentees", "languages"), ei)
+        lb = _gather(person_sets(context, "mentors", "languages"), mi)
         shared_l = np.array([len(a & b) for a, b in zip(la, lb, strict=True)], float)
-        both = np.array([bool(a) and bool(b) for a, b in zip(la, lb, strict=True)])
+        both = np.array([bool(a) and bool(b) for a, b in zip(la, lb, strict=True)], dtype=bool)
         f["shared_languages"] = shared_l
         f["no_shared_language"] = np.where(both, (shared_l == 0).astype(float), np.nan)
 
-        ms = mentors["seniority"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
-        es = mentees["seniority"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+        ms = mentors["seniority"][mi]
+        es = mentees["seniority"][ei]
         f["seniority_gap"] = ms - es
         f["mentor_seniority"] = ms
         f["mentee_seniority"] = es
-        f["mentor_years_experience"] = (
-            mentors["years_experience"]
-            .astype("Float64")
-            .to_numpy(dtype=np.float64, na_value=np.nan)
-        )
+        f["mentor_years_experience"] = mentors["years_experience"][mi]
         d = np.abs(context.mentor_tz[mi] - context.mentee_tz[ei])
         f["timezone_diff_hours"] = np.minimum(d, 24 - d)
-        f["same_department"] = _same(mentees["department"], mentors["department"])
-        f["same_location"] = _same(mentees["location"], mentors["location"])
-        fit = np.full(n, np.nan)
-        for i, (want, offer) in enumerate(
-            zip(mentees["mentoring_type"], mentors["mentoring_types"], strict=True)
-        ):
-            if want is not None and pd.notna(want) and offer:
-                fit[i] = float(want in offer)
-        f["mentoring_type_fit"] = fit
-        type_codes = {name: float(i) for i, name in enumerate(MENTORING_TYPES)}
-        f["mentoring_type_wanted"] = np.array(
-            [
-                type_codes.get(t, np.nan) if isinstance(t, str) else np.nan
-                for t in mentees["mentoring_type"]
-            ]
+        f["same_department"] = _same(mentees, ei, mentors, mi, "department")
+        f["same_location"] = _same(mentees, ei, mentors, mi, "location")
+        want = mentees["type_code"][ei]
+        offers = mentors["offers"][mi]
+        offered_type = (offers >> np.clip(want, 0, None)) & 1
+        f["mentoring_type_fit"] = np.where(
+            (want == -1) | (offers < 0), np.nan, np.where(want >= 0, offered_type, 0.0)
         )
-        capacity = mentors["capacity"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+        f["mentoring_type_wanted"] = np.where(want >= 0, want.astype(np.float64), np.nan)
+        capacity = mentors["capacity"][mi]
         f["mentor_capacity"] = capacity
-        f["mentor_has_profile"] = np.array(
-            [float(bool(str(p or "").strip())) for p in mentors["profile"]]
-        )
+        f["mentor_has_profile"] = mentors["has_profile"][mi]
 
-        mentor_ids = pairs["mentor_id"].to_numpy(dtype=object)
-        st = context.history.stats(mentor_ids, secs)
+        st = context.history.stat_sums(None, secs, codes=codes)
+        column = {name: st[:, j] for j, name in enumerate(STATS)}
         k = self.prior_strength
-        outcomes = st["labelled"].to_numpy()
-        f["hist_pairings"] = st["count"].to_numpy()
+        outcomes = column["labelled"]
+        f["hist_pairings"] = column["count"]
         f["hist_outcomes"] = outcomes
-        f["hist_success_rate"] = (st["success"].to_numpy() + k * self.prior_success_rate_) / (
-            outcomes + k
-        )
+        f["hist_success_rate"] = (column["success"] + k * self.prior_success_rate_) / (outcomes + k)
         f["hist_mean_label"] = np.where(
-            outcomes > 0, st["label_sum"].to_numpy() / np.maximum(outcomes, 1), np.nan
+            outcomes > 0, column["label_sum"] / np.maximum(outcomes, 1), np.nan
         )
-        rn = st["rating_n"].to_numpy()
-        f["hist_mean_rating"] = (st["rating_sum"].to_numpy() + k * self.prior_rating_) / (rn + k)
+        rn = column["rating_n"]
+        f["hist_mean_rating"] = (column["rating_sum"] + k * self.prior_rating_) / (rn + k)
         f["hist_ratings"] = rn
-        load = st["load"].to_numpy()
+        load = column["load"]
         f["hist_load"] = load
         f["hist_load_ratio"] = np.where(
             capacity > 0, load / np.where(capacity > 0, capacity, 1), np.nan
         )
-        last = context.history.last_created(mentor_ids, secs)
+        last = context.history.last_created(None, secs, codes=codes)
         f["hist_days_since_last"] = (secs - last) / 86400.0
         f["hist_recent_pairings"] = context.history.created_between(
-            mentor_ids, secs, self.recent_days * 86400
+            None, secs, self.recent_days * 86400, codes=codes
         )
-        joined = mentors["created_at"]
-        joined_secs = np.where(
-            joined.notna(), to_seconds(joined.fillna(pd.Timestamp(0, tz="UTC"))), -1
-        ).astype(np.float64)
-        f["mentor_tenure_days"] = np.where(joined_secs >= 0, (secs - joined_secs) / 86400.0, np.nan)
+        f["mentor_tenure_days"] = (secs - mentors["joined_secs"][mi]) / 86400.0
 
-        out = pd.DataFrame({name: f[name] for name in self.feature_names_}, index=pairs.index)
-        return out.astype(np.float32)
+        values = np.empty((len(pairs), len(self.feature_names_)), dtype=np.float32)
+        for j, name in enumerate(self.feature_names_):
+            values[:, j] = f[name]
+        return pd.DataFrame(values, columns=list(self.feature_names_), index=pairs.index)
 
     def _soft_coverage(
         self,
         wanted: list[frozenset[str]],
         offered: list[frozenset[str]],
-        mentor_ids: np.ndarray,
+        mentor_positions: np.ndarray,
         context: FeatureContext,
     ) -> np.ndarray:
         n = len(wanted)
@@ -490,7 +568,7 @@ class PairFeaturizer:
         o_pos = {s: i for i, s in enumerate(o_vocab)}
         sim = context.skill_matrix(w_vocab, "query") @ context.skill_matrix(o_vocab, "document").T
         # Best match per (mentor, wanted skill), computed once per distinct mentor.
-        codes, first = np.unique(mentor_ids.astype(str), return_inverse=True)
+        codes, first = np.unique(mentor_positions, return_inverse=True)
         best = np.full((len(codes), len(w_vocab)), np.nan)
         seen = np.zeros(len(codes), dtype=bool)
         for c, o in zip(first, offered, strict=True):

@@ -65,13 +65,19 @@ def rank_requests(
             continue
         cand["query"] = q["query"].to_numpy()[cand["query"].to_numpy()]
         features = featurizer.transform(cand, context)
-        cand["score"] = scorer.score(features)
-        # Ties broken by mentor id so rankings are reproducible.
-        cand = cand.sort_values(["query", "score", "mentor_id"], ascending=[True, False, True])
-        cand["rank"] = cand.groupby("query").cumcount() + 1
-        top = cand[cand["rank"] <= k]
+        score = np.asarray(scorer.score(features), dtype=np.float64)
+        query = cand["query"].to_numpy()
+        # Best first within each query; ties broken by mentor id so rankings are reproducible.
+        order = np.lexsort((cand["mentor_id"].to_numpy(dtype=object), -score, query))
+        sorted_query = query[order]
+        starts = np.flatnonzero(np.r_[True, sorted_query[1:] != sorted_query[:-1]])
+        rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)])) + 1
+        keep = rank <= k
+        top = cand.iloc[order[keep]].reset_index(drop=True)
+        top["score"] = score[order[keep]]
+        top["rank"] = rank[keep]
         if with_features:
-            top = pd.concat([top, features.loc[top.index]], axis=1)
+            top = pd.concat([top, features.iloc[order[keep]].reset_index(drop=True)], axis=1)
         parts.append(top)
     columns = ["query", "mentee_id", "mentor_id", "as_of", "score", "rank", "source"]
     if not parts:

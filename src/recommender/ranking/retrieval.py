@@ -12,7 +12,8 @@ The same signals, each ranking the whole pool on its own, are the offline baseli
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -20,7 +21,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from recommender.features.history import to_seconds
-from recommender.features.pairs import FeatureContext
+from recommender.features.pairs import FeatureContext, person_sets
 from recommender.features.text import skill_set
 
 SIGNALS = ("embedding", "history", "skills", "activity")
@@ -50,14 +51,43 @@ class RetrievalConfig:
         return self if self.n_embedding >= k else replace(self, n_embedding=k)
 
 
-def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
-    """Column indices of each row's k best finite scores (unordered), -1 padded."""
-    k = min(k, scores.shape[1])
+def top_k_columns(scores: np.ndarray, k: int, offsets: np.ndarray | None = None) -> np.ndarray:
+    """Column indices of each row's k best finite scores (unordered), -1 padded.
+
+    Ties at the cut go to the columns met first when each row's columns are read from its
+    ``offsets`` entry on, wrapping around (default 0): deterministic on every machine
+    (``argpartition`` alone picks among ties by the CPU's SIMD code path, so the same data gave
+    other candidates, and another model, elsewhere), and, with an offset per mentee, tied
+    mentors take turns instead of the first in the table always winning."""
+    n_rows, n_cols = scores.shape
+    k = min(k, n_cols)
     if k <= 0:
-        return np.empty((scores.shape[0], 0), dtype=np.int64)
-    part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-    taken = np.take_along_axis(scores, part, axis=1)
-    return np.where(np.isfinite(taken), part, -1)
+        return np.empty((n_rows, 0), dtype=np.int64)
+    values = np.where(np.isnan(scores), -np.inf, scores)
+    if k == n_cols:
+        columns = np.broadcast_to(np.arange(n_cols, dtype=np.int64), (n_rows, n_cols)).copy()
+    else:
+        kth = np.partition(values, n_cols - k, axis=1)[:, n_cols - k : n_cols - k + 1]
+        above = values > kth
+        tied = values == kth
+        need = k - above.sum(axis=1, keepdims=True)
+        if offsets is None:
+            first = np.cumsum(tied, axis=1) <= need
+        else:
+            start = (np.asarray(offsets, dtype=np.int64) % n_cols)[:, None]
+            order = (np.arange(n_cols, dtype=np.int64)[None, :] + start) % n_cols
+            rotated = np.cumsum(np.take_along_axis(tied, order, axis=1), axis=1) <= need
+            first = np.empty_like(rotated)
+            np.put_along_axis(first, order, rotated, axis=1)
+        columns = np.nonzero(above | (tied & first))[1].reshape(n_rows, k).astype(np.int64)
+    taken = np.take_along_axis(values, columns, axis=1)
+    return np.where(np.isfinite(taken), columns, -1)
+
+
+def tie_offsets(mentee_ids: Iterable[str]) -> np.ndarray:
+    """Per-mentee starting columns for :func:`top_k_columns`: a checksum of the id, so a mentee
+    gets the same tie-break in batch jobs and the API whatever the order of the tables."""
+    return np.array([zlib.crc32(str(m).encode("utf-8")) for m in mentee_ids], dtype=np.int64)
 
 
 class SignalScorer:
@@ -105,19 +135,15 @@ class SignalScorer:
         return np.where(self.has_centroid[None, :], sims, -np.inf)
 
     def skill_overlap(self, mentee_pos: np.ndarray) -> np.ndarray:
-        wanted = self.context.mentees["skills_wanted"].iloc[mentee_pos]
-        rows, cols = [], []
-        for i, w in enumerate(wanted):
-            for s in skill_set(w):
+        wanted = person_sets(self.context, "mentees", "skills_wanted")
+        q = np.zeros((len(mentee_pos), self.incidence.shape[1]), dtype=np.float32)
+        for i, p in enumerate(mentee_pos):
+            for s in wanted[p]:
                 j = self.vocab.get(s)
                 if j is not None:
-                    rows.append(i)
-                    cols.append(j)
-        q = sp.csr_matrix(
-            (np.ones(len(rows), dtype=np.float32), (rows, cols)),
-            shape=(len(mentee_pos), self.incidence.shape[1]),
-        )
-        return np.asarray((q @ self.incidence.T).todense(), dtype=np.float64)
+                    q[i, j] = 1.0
+        # Sparse (mentors x skills) times a dense block: no sparse result to densify.
+        return np.asarray((self.incidence @ q.T).T, dtype=np.float64)
 
     def activity(self, n_rows: int) -> np.ndarray:
         return np.broadcast_to(np.log1p(self.recent), (n_rows, len(self.recent))).copy()
@@ -204,6 +230,15 @@ def eligibility(
     return mask
 
 
+def _take_times(times: pd.Series, positions: np.ndarray) -> pd.Series | pd.DatetimeIndex:
+    """``times`` at ``positions`` as UTC datetimes (already-UTC columns are taken as they are:
+    ``pd.to_datetime`` over an object array cost ~1 ms per API request)."""
+    dtype = times.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype) and str(dtype.tz) == "UTC":
+        return pd.Series(times.array.take(positions))
+    return pd.to_datetime(times.to_numpy()[positions], utc=True)
+
+
 def snapshot_times(as_of: pd.Series, snapshot_days: int) -> np.ndarray:
     """Each query's snapshot: as_of floored to the snapshot grid (never after as_of)."""
     secs = to_seconds(as_of)
@@ -263,18 +298,24 @@ def retrieve(
                 mask &= candidate_mask[rows] if candidate_mask.ndim == 2 else candidate_mask
             emb = np.where(mask, scorer.embedding(mpos), -np.inf)
             overlap = scorer.skill_overlap(mpos)
-            lists = {
-                "embedding": _top_k(emb, cfg.n_embedding),
-                "history": _top_k(
-                    np.where(mask, scorer.history_similarity(mpos), -np.inf), cfg.n_history
+            recent = mask & (scorer.recent > 0)[None, :]
+            signal_scores = {
+                "embedding": (emb, cfg.n_embedding),
+                "history": (
+                    np.where(mask, scorer.history_similarity(mpos), -np.inf),
+                    cfg.n_history,
                 ),
-                "skills": _top_k(np.where(mask & (overlap > 0), overlap, -np.inf), cfg.n_skills),
-                "activity": _top_k(
-                    np.where(
-                        mask & (scorer.recent > 0)[None, :], scorer.activity(len(rows)), -np.inf
-                    ),
+                "skills": (np.where(mask & (overlap > 0), overlap, -np.inf), cfg.n_skills),
+                "activity": (
+                    np.where(recent, scorer.activity(len(rows)), -np.inf),
                     cfg.n_activity,
                 ),
+            }
+            offsets = tie_offsets(q["mentee_id"])
+            # Each signal reads ties from another start, so their tied picks do not coincide.
+            lists = {
+                name: top_k_columns(values, n, offsets + i * 2_654_435_761)
+                for i, (name, (values, n)) in enumerate(signal_scores.items())
             }
             for name, idx in lists.items():
                 r, c = np.nonzero(idx >= 0)
@@ -313,7 +354,7 @@ def retrieve(
             "query": query,
             "mentee_id": queries["mentee_id"].to_numpy(dtype=object)[query],
             "mentor_id": mentor_ids[keys % n_mentors],
-            "as_of": pd.to_datetime(queries["as_of"].to_numpy()[query], utc=True),
+            "as_of": _take_times(queries["as_of"], query),
             "retrieval_score": scores[first],
             "source": pd.Series([labels[b] for b in bits.tolist()]),
         }

@@ -47,8 +47,8 @@ from recommender.data.contract import MENTEES, TABLES
 from recommender.data.frames import coerce_frame
 from recommender.data.load import derive_pairing_id
 from recommender.features.embeddings import TextEncoder
-from recommender.features.pairs import FeatureContext, PairFeaturizer
-from recommender.features.text import skill_set
+from recommender.features.history import STATS
+from recommender.features.pairs import FeatureContext, PairFeaturizer, person_sets
 from recommender.models import MentorRanker
 from recommender.ranking.explain import (
     Explanation,
@@ -100,6 +100,7 @@ _MENTEE_FIELDS = (
     "mentoring_type",
 )
 _MENTOR_FIELDS = ("skills", "languages", "interests", "department", "location")
+_RECORD_FIELDS = {"mentees": _MENTEE_FIELDS, "mentors": _MENTOR_FIELDS}
 ModelLoader = Callable[[str], MentorRanker]
 
 
@@ -144,12 +145,19 @@ class ReloadStatus:
         }
 
 
-def _records(frame: pd.DataFrame, ids: pd.Series, fields: tuple[str, ...]) -> list[dict[str, Any]]:
-    """The ``fields`` of the rows of ``frame`` (indexed by id) named by ``ids``, as dicts."""
-    positions = frame.index.get_indexer(pd.Index(ids.to_numpy(dtype=object)))
-    rows = frame.iloc[positions]  # the few rows first: converting whole columns is O(people)
-    columns = {f: rows[f].to_numpy(dtype=object) for f in fields}
-    return [{f: columns[f][i] for f in fields} for i in range(len(positions))]
+def _records(
+    context: FeatureContext, table: str, ids: np.ndarray, fields: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """The ``fields`` of the people ``ids`` of ``table`` in ``context``, as dicts."""
+    frame = context.mentees if table == "mentees" else context.mentors
+    key = f"records.{table}"
+    columns = context.derived.get(key)
+    if columns is None or len(next(iter(columns.values()))) != len(frame):
+        # Whole columns as objects once per context: per-request DataFrame row lookups cost
+        # ~0.1 ms per cell.
+        columns = {f: frame[f].to_numpy(dtype=object) for f in _RECORD_FIELDS[table]}
+        context.derived[key] = columns
+    return [{f: columns[f][p] for f in fields} for p in context.positions(table, ids)]
 
 
 def _contributions(scorer: Scorer, features: pd.DataFrame) -> pd.DataFrame:
@@ -618,24 +626,19 @@ class RecommenderService:
         feature_values = features.to_numpy(dtype=np.float64)
         mentor_ids = rows["mentor_id"].to_numpy(dtype=object)
         secs = int(as_of.timestamp())
-        track = context.history.stats(mentor_ids, np.full(len(rows), secs, dtype=np.int64))
-        track_rows = track.to_dict(orient="records")
-        programme_mentees = snap.context.mentees  # past mentees (an inline context lacks them)
-        wanted_cache: dict[str, frozenset[str]] = {}
+        track = context.history.stat_sums(mentor_ids, np.full(len(rows), secs, dtype=np.int64))
+        track_rows = [dict(zip(STATS, values, strict=True)) for values in track.tolist()]
+        programme = snap.context  # past mentees (an inline context lacks them)
+        past_positions = programme.position_map("mentees")
+        past_wanted = person_sets(programme, "mentees", "skills_wanted")
 
         def skills_of(mentee_id: str) -> frozenset[str]:
-            found = wanted_cache.get(mentee_id)
-            if found is None:
-                found = frozenset()
-                if mentee_id in programme_mentees.index:
-                    wanted: list[str] = programme_mentees.at[mentee_id, "skills_wanted"]  # type: ignore[assignment]
-                    found = skill_set(wanted)
-                wanted_cache[mentee_id] = found
-            return found
+            position = past_positions.get(mentee_id)
+            return past_wanted[position] if position is not None else frozenset()
 
-        # Whole columns for the few rows at once: per-cell lookups cost ~0.1 ms each.
-        mentee_rows = _records(context.mentees, rows["mentee_id"], _MENTEE_FIELDS)
-        mentor_rows = _records(context.mentors, rows["mentor_id"], _MENTOR_FIELDS)
+        mentee_ids = rows["mentee_id"].to_numpy(dtype=object)
+        mentee_rows = _records(context, "mentees", mentee_ids, _MENTEE_FIELDS)
+        mentor_rows = _records(context, "mentors", mentor_ids, _MENTOR_FIELDS)
         out = []
         for i, mentor_id in enumerate(rows["mentor_id"]):
             mentee, mentor = mentee_rows[i], mentor_rows[i]

@@ -32,6 +32,8 @@ from recommender.ranking.retrieval import (
     eligibility,
     retrieve,
     snapshot_times,
+    tie_offsets,
+    top_k_columns,
 )
 from recommender.ranking.scoring import RulesScorer, Scorer
 from recommender.train import metrics as M
@@ -175,11 +177,11 @@ def _signal_rankings(
             for name, values in signals:
                 scores = np.where(mask, values, -np.inf)
                 kk = min(k, scores.shape[1])
-                part = np.argpartition(-scores, kk - 1, axis=1)[:, :kk]
-                r = np.repeat(np.arange(len(rows)), kk)
+                part = top_k_columns(scores, kk, tie_offsets(q["mentee_id"]))
+                r = np.repeat(np.arange(len(rows)), part.shape[1])
                 c = part.ravel()
-                s = scores[r, c]
-                ok = np.isfinite(s)
+                ok = c >= 0
+                s = scores[r, np.where(ok, c, 0)]
                 collected.setdefault(name, []).append(
                     pd.DataFrame(
                         {
