@@ -100,7 +100,7 @@ _MENTEE_FIELDS = (
     "mentoring_type",
 )
 _MENTOR_FIELDS = ("skills", "languages", "interests", "department", "location")
-_RECORD_FIELDS = {"mentees": _MENTEE_FIELDS, "mentors": _MENTOR_FIELDS}
+_RECORD_FIELDS = {"mentees": _MENTEE_FIELDS, "mentors": (*_MENTOR_FIELDS, "title")}
 ModelLoader = Callable[[str], MentorRanker]
 
 
@@ -585,21 +585,26 @@ class RecommenderService:
             signals=snap.signals,
         )
         explanations = self._explain(snap, context, ranked, now)
-        mentors = context.mentors
-        results = []
-        for i, explanation in enumerate(explanations):
-            mentor_id = str(ranked["mentor_id"].iloc[i])
-            results.append(
-                {
-                    "rank": int(ranked["rank"].iloc[i]),
-                    "mentor_id": mentor_id,
-                    "score": float(ranked["score"].iloc[i]),
-                    "title": mentors.at[mentor_id, "title"],
-                    "department": mentors.at[mentor_id, "department"],
-                    "reasons": [r.to_dict() for r in explanation.reasons],
-                    "cautions": [r.to_dict() for r in explanation.cautions],
-                }
+        mentor_ids = ranked["mentor_id"].to_numpy(dtype=object)
+        people = _records(context, "mentors", mentor_ids, ("title", "department"))
+        results = [
+            {
+                "rank": rank,
+                "mentor_id": str(mentor_id),
+                "score": score,
+                **person,
+                "reasons": [r.to_dict() for r in explanation.reasons],
+                "cautions": [r.to_dict() for r in explanation.cautions],
+            }
+            for mentor_id, rank, score, person, explanation in zip(
+                mentor_ids,
+                ranked["rank"].to_numpy().tolist(),
+                ranked["score"].to_numpy(dtype=np.float64).tolist(),
+                people,
+                explanations,
+                strict=True,
             )
+        ]
         return {
             "mentee_id": mentee_id,
             "as_of": now.to_pydatetime(),
