@@ -93,9 +93,10 @@ class Settings(BaseSettings):
         86400.0, gt=0, description="How long a matching plan can be confirmed."
     )
     compute_concurrency: int = Field(
-        1,
+        2,
         ge=1,
-        description="Recommendations a worker computes at once; more only contend for the GIL "
+        description="Recommendations a worker computes at once: 2 lets numpy and LightGBM "
+        "(which release the GIL) overlap with Python work; more only contend for the GIL "
         "(docs/api.md). Cohort matchings run in a slot of their own.",
     )
     max_body_bytes: int = Field(
