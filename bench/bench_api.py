@@ -11,8 +11,11 @@ Prints figures; asserts nothing. Run from the repo root (loopback only, bounded 
    ``create_app``), and an empty FastAPI app (``POST /empty`` returning ``{}``): the floor.
 3. Loads each with ``wrk`` (if installed; else an httpx load generator) at 1 and 16 concurrent
    connections for ``--duration`` seconds: the service's recommendations for known mentees
-   (rotating over 200 of them, k=10, reasons included), its ``/healthz`` (floor + our
-   middleware), and the empty endpoint. Reports p50/p99 latency and requests per second.
+   (rotating over 200 of them, k=10, reasons included) with each ``--compute-concurrency``
+   setting (one service process per setting, side by side in the same run), its ``/healthz``
+   (floor + our middleware), and the empty endpoint. Reports p50/p99 latency and requests per
+   second, and the time of retrieval's similarity products alone (the least an exact
+   retrieval over the pool costs) against the floor.
 4. Starts the service on a 100,000-mentor programme and reports its resident memory.
 
 The service embeds text with a 384-dimensional hashing encoder instead of all-MiniLM-L6-v2:
@@ -404,6 +407,12 @@ def latency(args: argparse.Namespace, tool: str, work: Path) -> None:
         print(
             f"| {connections} | {name} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['rps']:.0f} |"
         )
+    floor_p50 = next(r["p50_ms"] for c, n, r in rows if c == 1 and n.startswith("empty"))
+    product_ms = similarity_product_ms(args.mentors)
+    print(
+        f"retrieval's two 384 x {args.mentors} similarity products alone, in-process, one "
+        f"thread: {product_ms:.2f} ms = {product_ms / floor_p50:.1f}x the floor's p50"
+    )
     for connections in (1, 16):
         by = {name: r for c, name, r in rows if c == connections}
         base = by["empty FastAPI endpoint (floor)"]
@@ -413,6 +422,24 @@ def latency(args: argparse.Namespace, tool: str, work: Path) -> None:
                     f"c={connections}: {name}: p50 is {r['p50_ms'] / base['p50_ms']:.1f}x the "
                     f"floor's; p99 {r['p99_ms']:.1f} ms (target < 50 ms)"
                 )
+
+
+def similarity_product_ms(mentors: int, repeats: int = 300) -> float:
+    """Median time of the embedding signal alone for one query (two float32 products over every
+    mentor), one BLAS thread: the least any exact retrieval over the pool costs."""
+    import numpy as np
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(0)
+    profile, skills = (rng.standard_normal((mentors, DIM), dtype=np.float32) for _ in range(2))
+    goals, wanted = (rng.standard_normal((1, DIM), dtype=np.float32) for _ in range(2))
+    times = []
+    with threadpool_limits(1):
+        for _ in range(repeats):
+            t = time.perf_counter()
+            _ = goals @ profile.T + wanted @ skills.T
+            times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
 
 
 def tile(source: Path, target: Path, mentors: int) -> None:
