@@ -96,6 +96,57 @@ def test_hand_checked_values(encoder) -> None:
     assert covered_skills(["sql", "python", "negotiation"], ["SQL", "Python"]) == ["sql", "python"]
 
 
+def test_structured_fields_compare_normalised_and_unknowns_stay_nan(encoder) -> None:
+    prog = build(
+        [
+            {
+                "mentor_id": "a",
+                "department": " Data ",
+                "location": "Berlin",
+                "mentoring_types": ["peer", "reverse"],
+                "created_at": T0 - pd.Timedelta(days=10),
+                "capacity": 2,
+            },
+            {"mentor_id": "b", "department": "Sales", "mentoring_types": []},
+        ],
+        [
+            {
+                "mentee_id": "x",
+                "department": "data",
+                "location": "BERLIN ",
+                "mentoring_type": "traditional",
+            },  # fmt: skip
+            {"mentee_id": "y", "mentoring_type": "reverse"},
+        ],
+        [],
+    )
+    f = _features(prog, encoder, _pairs([(e, m, T0) for e in ("x", "y") for m in ("a", "b")]))
+    xa, xb, ya, yb = (f.iloc[i] for i in range(4))
+    assert xa["same_department"] == 1 and xa["same_location"] == 1  # case and spaces ignored
+    assert xb["same_department"] == 0 and np.isnan(xb["same_location"])  # b's location unknown
+    assert np.isnan(ya["same_department"])  # y's department unknown
+    assert xa["mentoring_type_fit"] == 0 and ya["mentoring_type_fit"] == 1
+    assert np.isnan(xb["mentoring_type_fit"]) and np.isnan(yb["mentoring_type_fit"])  # b: none
+    assert xa["mentoring_type_wanted"] == 0 and ya["mentoring_type_wanted"] == 2
+    assert xa["mentor_tenure_days"] == 10 and np.isnan(xb["mentor_tenure_days"])
+    assert xa["mentor_capacity"] == 2 and xa["hist_load_ratio"] == 0
+
+
+def test_one_pair_and_a_batch_give_the_same_features(encoder) -> None:
+    # Small inputs take the dict lookup, large ones pandas' indexer: the features must agree.
+    prog = _programme()
+    fz = PairFeaturizer().fit(prog)
+    context = fz.prepare(prog, encoder)
+    rows = [(e, m, T0 + pd.Timedelta(days=d)) for e in ("e1", "e2", "e3") for m in ("m1", "m2")
+            for d in (1, 40)]  # fmt: skip
+    batch = _pairs(rows * 400)  # 4,800 rows: past the small-input path
+    assert len(batch) > 4096
+    each = pd.concat([fz.transform(_pairs([r]), context) for r in rows], ignore_index=True)
+    pd.testing.assert_frame_equal(
+        fz.transform(batch, context).iloc[: len(rows)].reset_index(drop=True), each
+    )
+
+
 def test_a_later_pairing_does_not_change_an_earlier_pairs_features(encoder) -> None:
     when = T0 + pd.Timedelta(days=60)
     pairs = _pairs([("e1", "m1", when), ("e1", "m2", when)])
