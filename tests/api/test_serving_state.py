@@ -47,8 +47,15 @@ def test_incremental_updates_equal_a_fresh_rebuild(
 ) -> None:
     context = service.snapshot.context
     mentor_id, mentee_id = context.mentors.index[5], context.mentees.index[7]
+    # Fill the per-context caches first (person columns, positions, records), so that stale
+    # entries would show below.
+    service.recommend(mentee_id=mentee_id, k=3)
+    service.snapshot.featurizer.transform(_pairs(context), context)
     service.replace_person(
-        "mentors", mentor_id, {"skills": ["negotiation", "SQL"], "profile": "Deals."}, merge=True
+        "mentors",
+        mentor_id,
+        {"skills": ["negotiation", "SQL"], "profile": "Deals.", "department": "Deal desk"},
+        merge=True,
     )
     service.create_person("mentors", {"mentor_id": "fresh-mentor", "skills": ["SQL"]})
     service.record_pairing(
@@ -69,7 +76,7 @@ def test_incremental_updates_equal_a_fresh_rebuild(
     service.replace_person(
         "mentees",
         mentee_id,
-        {"goals": "negotiate better", "skills_wanted": ["negotiation"]},
+        {"goals": "negotiate better", "skills_wanted": ["negotiation"], "department": "deal DESK"},
         merge=True,
     )
     service.flush()
@@ -88,6 +95,7 @@ def test_incremental_updates_equal_a_fresh_rebuild(
     live_features = featurizer.transform(pairs, live)
     pd.testing.assert_frame_equal(live_features, featurizer.transform(pairs, fresh))
     assert live_features.loc[1, "skill_gap_covered"] == 1
+    assert live_features.loc[1, "same_department"] == 1  # both edited: the caches followed
     # And the same rankings through the shared path.
     queries = pd.DataFrame(
         {"mentee_id": live.mentees.index[-20:], "as_of": pd.Timestamp.now(tz="UTC")}
