@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from api_support import encoder, make_settings
 from fastapi.testclient import TestClient
 
 from recommender.data.timezones import utc_offset_hours
 from recommender.features.text import covered_skills, skill_set
 from recommender.service import RecommenderService
+from serve.app import create_app
 
 
 def _recommend(client: TestClient, headers: dict[str, str], **body) -> dict:  # type: ignore[no-untyped-def, type-arg]
@@ -338,3 +340,25 @@ def test_inline_profile_with_unknown_timezone_fails_a_timezone_filter(
         client, viewer, profile={"goals": "learn SQL"}, k=5, filters={"max_timezone_diff_hours": 3}
     )
     assert body["results"] == [] and body["eligible_mentors"] == 0
+
+
+def test_the_same_inline_profile_gets_the_same_answer(
+    tmp_path, db_url, model_dir, admin: dict[str, str], viewer: dict[str, str]
+) -> None:  # type: ignore[no-untyped-def]
+    # Retrieval breaks ties at its cut by the request's id: an inline profile's id must not be
+    # random, or tied mentors would come and go between identical requests. 30 identical
+    # mentors and 10 candidates per request make ties at the cut certain.
+    settings = make_settings(tmp_path, db_url, model_dir, retrieval_n=10)
+    app = create_app(settings, encoder=encoder(), background=False)
+    clone = {"skills": ["SQL"], "profile": "SQL all day.", "languages": ["English"],
+             "capacity": 3, "available": True}  # fmt: skip
+    with TestClient(app) as client:
+        for i in range(30):
+            body = {"mentor_id": f"clone-{i:02d}", **clone}
+            assert client.post("/v1/mentors", json=body, headers=admin).status_code == 201
+        profile = {"skills_wanted": ["SQL"], "goals": "SQL all day.", "languages": ["English"]}
+        answers = [
+            [r["mentor_id"] for r in _recommend(client, viewer, profile=profile, k=5)["results"]]
+            for _ in range(4)
+        ]
+    assert all(answer == answers[0] for answer in answers), answers

@@ -132,6 +132,19 @@ def test_structured_fields_compare_normalised_and_unknowns_stay_nan(encoder) -> 
     assert xa["mentor_capacity"] == 2 and xa["hist_load_ratio"] == 0
 
 
+def test_mentoring_types_outside_the_contract_compare_as_given(encoder) -> None:
+    # Files and the API refuse such values; frames built in code may hold them.
+    prog = build(
+        [{"mentor_id": "a", "mentoring_types": ["coaching", "peer"]}],
+        [{"mentee_id": "x", "mentoring_type": "coaching"},
+         {"mentee_id": "y", "mentoring_type": "Coaching"}],
+        [],
+    )  # fmt: skip
+    f = _features(prog, encoder, _pairs([("x", "a", T0), ("y", "a", T0)]))
+    assert f["mentoring_type_fit"].tolist() == [1.0, 0.0]
+    assert np.isnan(f["mentoring_type_wanted"]).all()
+
+
 def test_one_pair_and_a_batch_give_the_same_features(encoder) -> None:
     # Small inputs take the dict lookup, large ones pandas' indexer: the features must agree.
     prog = _programme()

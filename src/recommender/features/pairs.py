@@ -289,18 +289,17 @@ def _person_columns(context: FeatureContext, table: str) -> PersonColumns:
         cols[f"{name}_known"], cols[f"{name}_key"] = _text_keys(frame[name])
     if table == "mentees":
         codes = {name: i for i, name in enumerate(MENTORING_TYPES)}
-        # -1: unknown; -2: a value outside MENTORING_TYPES (then no mentor offers it).
+        wanted = frame["mentoring_type"].astype(object).to_numpy()
+        # -1: unknown; -2: a value outside MENTORING_TYPES (compared as text in transform).
         cols["type_code"] = np.array(
-            [
-                codes.get(t, -2) if isinstance(t, str) else -1
-                for t in frame["mentoring_type"].astype(object)
-            ],
-            dtype=np.int64,
+            [codes.get(t, -2) if isinstance(t, str) else -1 for t in wanted], dtype=np.int64
         )
+        cols["type_text"] = wanted
     else:
         cols["years_experience"] = _floats(frame["years_experience"])
         cols["capacity"] = _floats(frame["capacity"])
         cols["offers"] = np.array([_type_mask(v) for v in frame["mentoring_types"]], np.int64)
+        cols["offers_list"] = frame["mentoring_types"].to_numpy(dtype=object)
         cols["has_profile"] = np.array(
             [float(bool(str(p or "").strip())) for p in frame["profile"]], dtype=np.float64
         )
@@ -513,9 +512,12 @@ class PairFeaturizer:
         want = mentees["type_code"][ei]
         offers = mentors["offers"][mi]
         offered_type = (offers >> np.clip(want, 0, None)) & 1
-        f["mentoring_type_fit"] = np.where(
-            (want == -1) | (offers < 0), np.nan, np.where(want >= 0, offered_type, 0.0)
-        )
+        fit = np.where((want == -1) | (offers < 0), np.nan, offered_type.astype(np.float64))
+        # Values outside MENTORING_TYPES (frames built in code; files and the API refuse them)
+        # are compared as given, as a plain membership test would.
+        for i in np.flatnonzero((want == -2) & (offers >= 0)):
+            fit[i] = float(mentees["type_text"][ei[i]] in mentors["offers_list"][mi[i]])
+        f["mentoring_type_fit"] = fit
         f["mentoring_type_wanted"] = np.where(want >= 0, want.astype(np.float64), np.nan)
         capacity = mentors["capacity"][mi]
         f["mentor_capacity"] = capacity

@@ -28,6 +28,8 @@ import, another replica) are picked up by comparing content hashes every ``data_
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import logging
 import threading
 import time
@@ -492,6 +494,10 @@ class RecommenderService:
                 }
             )
             snap.featurizer.transform(pair, context)
+            # The columns explanations and result rows read (built here, not by the first
+            # request thread: other threads copy ``derived`` while deriving new contexts).
+            _records(context, "mentees", pair["mentee_id"].to_numpy(dtype=object), ())
+            _records(context, "mentors", pair["mentor_id"].to_numpy(dtype=object), ())
         if all_skills:
             from recommender.features.text import skill_set
 
@@ -566,7 +572,10 @@ class RecommenderService:
             query_id = mentee_id
             timezone = float(context.mentee_tz[position])
         else:
-            query_id = f"inline-{uuid.uuid4().hex}"
+            # Named by its content: the same profile gets the same tie-breaks in retrieval
+            # (top_k_columns), hence the same answer, on every request.
+            content = json.dumps(profile or {}, sort_keys=True, default=str)
+            query_id = f"inline-{hashlib.sha256(content.encode('utf-8')).hexdigest()[:32]}"
             row = coerce_frame(MENTEES, [{**(profile or {}), "mentee_id": query_id}])
             context = inline_mentee_context(snap.context, row)
             timezone = float(context.mentee_tz[0])

@@ -68,7 +68,8 @@ def _patched(values: np.ndarray, change: _RowChange, new_rows: np.ndarray) -> np
 def carry_derived(derived: dict[str, Any], changed: tuple[str, ...]) -> dict[str, Any]:
     """The entries of a context's ``derived`` cache that stay valid when the ``changed`` parts
     ("mentors", "mentees", "history") change: keys name the parts they derive from."""
-    return {key: value for key, value in derived.items() if not any(p in key for p in changed)}
+    # A copy first (one atomic call): request threads may add entries meanwhile.
+    return {k: v for k, v in derived.copy().items() if not any(p in k for p in changed)}
 
 
 def upsert_mentors(
