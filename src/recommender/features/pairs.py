@@ -10,8 +10,9 @@ into the features in :data:`FEATURES`, each computed from data strictly before `
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Self, cast
+from typing import Any, Self, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -83,6 +84,7 @@ FEATURES: dict[str, str] = {
 }
 
 PAIR_COLUMNS = ("mentee_id", "mentor_id", "as_of")
+_T = TypeVar("_T")
 
 
 class FeatureVersionError(ValueError):
@@ -128,14 +130,24 @@ class FeatureContext:
             self._paired = paired
         return self._paired.get(mentee_id, [])
 
+    def derive(self, key: str, table: str, build: Callable[[], _T]) -> _T:
+        """The structure ``build()`` derives from this context's data, built on first use and
+        kept in :attr:`derived` under ``key`` (which must name the parts it derives from, see
+        there). It is rebuilt when ``table`` ("mentors" or "mentees") changed length
+        (:meth:`add_mentees`)."""
+        n_rows = len(self.mentees if table == "mentees" else self.mentors)
+        entry = self.derived.get(key)
+        if entry is None or entry[0] != n_rows:
+            entry = (n_rows, build())
+            self.derived[key] = entry
+        return cast(_T, entry[1])
+
     def position_map(self, table: str) -> dict[str, int]:
         """{id: row position} of ``table`` ("mentors" or "mentees"), built once per context."""
         frame = self.mentees if table == "mentees" else self.mentors
-        lookup = self.derived.get(f"positions.{table}")
-        if lookup is None or len(lookup) != len(frame):
-            lookup = {key: i for i, key in enumerate(frame.index)}
-            self.derived[f"positions.{table}"] = lookup
-        return cast(dict[str, int], lookup)
+        return self.derive(
+            f"positions.{table}", table, lambda: {key: i for i, key in enumerate(frame.index)}
+        )
 
     def positions(self, table: str, ids: pd.Series | np.ndarray) -> np.ndarray:
         """Row positions of ``ids`` in ``table`` ("mentors" or "mentees"); KeyError naming
@@ -217,17 +229,11 @@ def encode_mentees(
 
 
 def person_sets(context: FeatureContext, table: str, column: str) -> list[frozenset[str]]:
-    """Each person's normalised set for a list column, built once per context (people only
-    change through a new context or :meth:`FeatureContext.add_mentees`, which the length
-    check catches)."""
+    """Each person's normalised set for a list column, built once per context."""
     frame = context.mentees if table == "mentees" else context.mentors
-    key = f"sets.{table}.{column}"
-    cached = context.derived.get(key)
-    if cached is not None and len(cached) == len(frame):
-        return cached
-    sets = [skill_set(v) for v in frame[column]]
-    context.derived[key] = sets
-    return sets
+    return context.derive(
+        f"sets.{table}.{column}", table, lambda: [skill_set(v) for v in frame[column]]
+    )
 
 
 def _gather(sets: list[frozenset[str]], positions: np.ndarray) -> list[frozenset[str]]:
@@ -279,11 +285,11 @@ PersonColumns = dict[str, np.ndarray]
 def _person_columns(context: FeatureContext, table: str) -> PersonColumns:
     """Each person's fields as plain arrays, built once per context: per-pair features are then
     numpy gathers (no DataFrame per call; a single API request featurises ~150 pairs)."""
+    return context.derive(f"columns.{table}", table, lambda: _build_person_columns(context, table))
+
+
+def _build_person_columns(context: FeatureContext, table: str) -> PersonColumns:
     frame = context.mentees if table == "mentees" else context.mentors
-    key = f"columns.{table}"
-    cached = context.derived.get(key)
-    if cached is not None and len(cached["seniority"]) == len(frame):
-        return cast(PersonColumns, cached)
     cols: PersonColumns = {"seniority": _floats(frame["seniority"])}
     for name in ("department", "location"):
         cols[f"{name}_known"], cols[f"{name}_key"] = _text_keys(frame[name])
@@ -309,18 +315,13 @@ def _person_columns(context: FeatureContext, table: str) -> PersonColumns:
             to_seconds(joined.fillna(pd.Timestamp(0, tz="UTC"))).astype(np.float64),
             np.nan,
         )
-    context.derived[key] = cols
     return cols
 
 
-def _history_codes(context: FeatureContext) -> np.ndarray:
+def history_codes(context: FeatureContext) -> np.ndarray:
     """Each mentor's code in the history index (by position), built once per context."""
-    key = "mentors+history:codes"
-    cached = context.derived.get(key)
-    if cached is None or len(cached) != len(context.mentors):
-        cached = context.history.codes(context.mentors.index.to_numpy(dtype=object))
-        context.derived[key] = cached
-    return cast(np.ndarray, cached)
+    ids = context.mentors.index.to_numpy(dtype=object)
+    return context.derive("mentors+history:codes", "mentors", lambda: context.history.codes(ids))
 
 
 def _same(
@@ -462,7 +463,7 @@ class PairFeaturizer:
         secs = to_seconds(pairs["as_of"])
         mentors = _person_columns(context, "mentors")
         mentees = _person_columns(context, "mentees")
-        codes = _history_codes(context)[mi]
+        codes = history_codes(context)[mi]
         f: dict[str, np.ndarray] = {}
 
         f["sim_goals_profile"] = _rowwise_dot(context.mentee_goals, ei, context.mentor_profile, mi)

@@ -70,8 +70,8 @@ def rank_requests(
         # Best first within each query; ties broken by mentor id so rankings are reproducible.
         order = np.lexsort((cand["mentor_id"].to_numpy(dtype=object), -score, query))
         sorted_query = query[order]
-        starts = np.flatnonzero(np.r_[True, sorted_query[1:] != sorted_query[:-1]])
-        rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)])) + 1
+        first = np.flatnonzero(np.r_[True, sorted_query[1:] != sorted_query[:-1]])
+        rank = np.arange(len(order)) - np.repeat(first, np.diff(np.r_[first, len(order)])) + 1
         keep = rank <= k
         top = cand.iloc[order[keep]].reset_index(drop=True)
         top["score"] = score[order[keep]]

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from recommender.features.history import to_seconds
-from recommender.features.pairs import FeatureContext, person_sets
+from recommender.features.history import STATS, to_seconds
+from recommender.features.pairs import FeatureContext, history_codes, person_sets
 from recommender.features.text import skill_set
 
 SIGNALS = ("embedding", "history", "skills", "activity")
@@ -170,11 +170,11 @@ _POOL_KEY = "mentors+history:retrieval.pool"
 
 
 def _mentor_pool(context: FeatureContext) -> _MentorPool:
-    # Cached on the context: a context's data never changes (a changed programme is a new
-    # context), and recomputing these per request dominated single-request latency.
-    pool = context.derived.get(_POOL_KEY)
-    if isinstance(pool, _MentorPool):
-        return pool
+    # Cached on the context: recomputing these per request dominated single-request latency.
+    return context.derive(_POOL_KEY, "mentors", lambda: _build_mentor_pool(context))
+
+
+def _build_mentor_pool(context: FeatureContext) -> _MentorPool:
     mentors = context.mentors
     joined = mentors["created_at"]
     joined_secs = None
@@ -182,20 +182,17 @@ def _mentor_pool(context: FeatureContext) -> _MentorPool:
         joined_secs = np.where(
             joined.notna(), to_seconds(joined.fillna(pd.Timestamp(0, tz="UTC"))), 0
         )
-    ids = mentors.index.to_numpy(dtype=object)
     capacity = mentors["capacity"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.inf)
-    codes = context.history.codes(ids)
-    ever = context.history.stats(None, np.full(len(ids), (1 << 33) - 1), codes=codes)
-    pool = _MentorPool(
+    codes = history_codes(context)
+    ever = context.history.stat_sums(None, np.full(len(codes), (1 << 33) - 1), codes=codes)
+    return _MentorPool(
         available=mentors["available"].fillna(True).to_numpy(dtype=bool),
         joined_secs=joined_secs,
         capacity=capacity,
         codes=codes,
-        position={m: j for j, m in enumerate(mentors.index)},
-        may_fill=np.flatnonzero(ever["count"].to_numpy() >= capacity),
+        position=context.position_map("mentors"),
+        may_fill=np.flatnonzero(ever[:, STATS.index("count")] >= capacity),
     )
-    context.derived[_POOL_KEY] = pool
-    return pool
 
 
 def eligibility(
