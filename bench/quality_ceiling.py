@@ -46,10 +46,10 @@ def main() -> None:
 
     from recommender.data.generate import GeneratorConfig, build_programme
     from recommender.data.load import load_programme
+    from recommender.evaluation.protocol import evaluate_time_split
     from recommender.features.embeddings import get_encoder
     from recommender.features.pairs import PairFeaturizer
     from recommender.ranking.scoring import RulesScorer
-    from recommender.train.evaluate import evaluate_time_split
 
     synthetic = build_programme(
         GeneratorConfig(n_mentors=args.mentors, n_mentees=args.mentees, seed=args.seed)

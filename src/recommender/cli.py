@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from recommender.data.contract import Programme
+    from recommender.evaluation.protocol import EvaluationResult
     from recommender.models import MentorRanker
-    from recommender.train.evaluate import EvaluationResult
 
 EXIT_INVALID = 1
 EXIT_DEPENDENCY = 3
@@ -306,7 +306,7 @@ def train_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Train the ranker on every pairing in DATA and write a self-contained model folder."""
-    from recommender.train.dataset import NotEnoughDataError
+    from recommender.evaluation.requests import NotEnoughDataError
     from recommender.train.pipeline import run_training
     from recommender.train.tracking import TrackingError
 
@@ -467,8 +467,8 @@ def evaluate_cmd(
     """Time-split evaluation: a fresh model and every baseline on the same later requests."""
     import pandas as pd
 
+    from recommender.evaluation.requests import NotEnoughDataError
     from recommender.features.embeddings import get_encoder
-    from recommender.train.dataset import NotEnoughDataError
     from recommender.train.pipeline import evaluate_with_fresh_model
     from recommender.train.ranker import RankerConfig
 
@@ -615,9 +615,9 @@ def retrain_cmd(
     Exit codes: 0 promoted or kept, 1 invalid or insufficient data, 3 MLflow or model failure;
     in every failure the champion is left as it was.
     """
+    from recommender.evaluation.requests import NotEnoughDataError
     from recommender.models import ModelLoadError
     from recommender.registry import RegistryError
-    from recommender.train.dataset import NotEnoughDataError
     from recommender.train.retrain import RetrainOptions, format_summary, result_json, retrain
     from recommender.train.tracking import TrackingError
 

@@ -19,7 +19,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from recommender.train.metrics import bootstrap_ci
+from recommender.evaluation.breakdowns import bootstrap_ci
 
 __all__ = [
     "bar_grid",
@@ -75,7 +75,7 @@ def mean_by_group(
     column per ranker); ``groups`` is aligned with it by index. Rows whose group is missing are
     reported under ``missing``, never dropped; rows whose value is missing are left out of that
     series' mean. ``binary`` values (0/1, True/False) get a Wilson interval, others a percentile
-    bootstrap of the mean (:func:`recommender.train.metrics.bootstrap_ci`).
+    bootstrap of the mean (:func:`recommender.evaluation.breakdowns.bootstrap_ci`).
 
     Returns one row per (group, series): columns ``group``, ``series``, ``n``, ``mean``,
     ``low``, ``high``. Groups come in ``order`` when given (groups not in it are appended),
@@ -273,7 +273,7 @@ def metrics_at_k(
     highlight: str = MODEL,
 ) -> Figure:
     """``name@k`` against k for every ranker: ``metrics`` has one row per ranker and columns
-    such as ``ndcg@10`` (like :attr:`recommender.train.evaluate.EvaluationResult.metrics`).
+    such as ``ndcg@10`` (like :attr:`recommender.evaluation.protocol.EvaluationResult.metrics`).
     The ``highlight`` ranker is drawn solid, the others dashed."""
     figure = Figure(figsize=(5.2 * len(names), 3.8), layout="constrained")
     axes = np.atleast_1d(figure.subplots(1, len(names), squeeze=False)).ravel()

@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import ndcg_score
 
-from recommender.train import metrics as M
+from recommender.evaluation import breakdowns as B
+from recommender.evaluation import metrics as M
 
 RANKING_FNS: dict[str, Callable[..., float]] = {
     "recall": M.recall_at_k,
@@ -380,43 +381,43 @@ def test_by_group() -> None:
     # MRR per user: a 1, b 1/2, c 1, d 0. Groups: x = {a, b}, y = {c}, d has none.
     groups = pd.Series({"a": "x", "b": "x", "c": "y", "z": "w"})
     expected = {"(missing)": 0.0, "x": 0.75, "y": 1.0}
-    assert M.by_group(M.mrr, truth, pred, groups) == expected
-    assert M.by_group(M.mrr_per_user, truth, pred, groups) == expected
-    assert M.by_group("mrr", truth, pred, dict(groups)) == expected
+    assert B.by_group(M.mrr, truth, pred, groups) == expected
+    assert B.by_group(M.mrr_per_user, truth, pred, groups) == expected
+    assert B.by_group("mrr", truth, pred, dict(groups)) == expected
     # Cut-off by name or keyword.
-    assert M.by_group("hit_rate@1", truth, pred, groups) == {"(missing)": 0.0, "x": 0.5, "y": 1.0}
-    assert M.by_group(M.hit_rate_at_k, truth, pred, groups, k=1) == {
+    assert B.by_group("hit_rate@1", truth, pred, groups) == {"(missing)": 0.0, "x": 0.5, "y": 1.0}
+    assert B.by_group(M.hit_rate_at_k, truth, pred, groups, k=1) == {
         "(missing)": 0.0, "x": 0.5, "y": 1.0,
     }  # fmt: skip
     # A missing group value is reported like an unmapped user.
     with_nan = pd.Series({"a": "x", "b": None, "c": "y", "d": "y"})
-    assert M.by_group(M.mrr, truth, pred, with_nan, missing_group="?") == {
+    assert B.by_group(M.mrr, truth, pred, with_nan, missing_group="?") == {
         "?": 0.5, "x": 1.0, "y": 0.5,
     }  # fmt: skip
 
 
 def test_by_group_errors() -> None:
     with pytest.raises(ValueError, match="more than once"):
-        M.by_group(M.mrr, HAND_TRUTH, HAND_PRED, pd.Series(["x", "y"], index=["a", "a"]))
+        B.by_group(M.mrr, HAND_TRUTH, HAND_PRED, pd.Series(["x", "y"], index=["a", "a"]))
     with pytest.raises(ValueError, match="catalogue metric"):
-        M.by_group("coverage@10", HAND_TRUTH, HAND_PRED, {"a": "x"})
+        B.by_group("coverage@10", HAND_TRUTH, HAND_PRED, {"a": "x"})
     with pytest.raises(ValueError, match="give the cut-off once"):
-        M.by_group("ndcg@10", HAND_TRUTH, HAND_PRED, {"a": "x"}, k=5)
+        B.by_group("ndcg@10", HAND_TRUTH, HAND_PRED, {"a": "x"}, k=5)
     with pytest.raises(TypeError, match="per-user Series"):
-        M.by_group(lambda truth, pred: 0.5, HAND_TRUTH, HAND_PRED, {"a": "x"})
+        B.by_group(lambda truth, pred: 0.5, HAND_TRUTH, HAND_PRED, {"a": "x"})
 
 
 def test_bootstrap_ci() -> None:
     rng = np.random.default_rng(0)
     values = pd.Series(rng.random(400))
-    ci = M.bootstrap_ci(values, n=500, seed=1)
+    ci = B.bootstrap_ci(values, n=500, seed=1)
     assert ci.low < ci.estimate < ci.high
     assert ci.estimate == pytest.approx(values.mean())
     # The standard error of a mean of 400 U(0, 1) values is 0.0144: a 95% interval is ~0.057 wide.
     assert 0.04 < ci.high - ci.low < 0.075
-    assert M.bootstrap_ci(values, n=500, seed=1) == ci  # deterministic
-    assert M.bootstrap_ci([0.25, 0.25, 0.25]) == (0.25, 0.25, 0.25)
-    narrow = M.bootstrap_ci(values, n=500, alpha=0.5, seed=1)
+    assert B.bootstrap_ci(values, n=500, seed=1) == ci  # deterministic
+    assert B.bootstrap_ci([0.25, 0.25, 0.25]) == (0.25, 0.25, 0.25)
+    narrow = B.bootstrap_ci(values, n=500, alpha=0.5, seed=1)
     assert ci.low < narrow.low < narrow.high < ci.high
 
 
@@ -424,8 +425,8 @@ def test_bootstrap_ci_batches_do_not_change_the_distribution(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     values = np.random.default_rng(0).random(50)
-    monkeypatch.setattr(M, "_BOOTSTRAP_BATCH_ELEMENTS", 120)  # 2 resamples per batch
-    low, high = M.bootstrap_ci(values, n=2001, seed=3)[1:]
+    monkeypatch.setattr(B, "_BOOTSTRAP_BATCH_ELEMENTS", 120)  # 2 resamples per batch
+    low, high = B.bootstrap_ci(values, n=2001, seed=3)[1:]
     se = values.std() / math.sqrt(len(values))
     assert high - low == pytest.approx(2 * 1.96 * se, rel=0.15)
 
@@ -441,7 +442,7 @@ def test_bootstrap_ci_batches_do_not_change_the_distribution(
 )
 def test_bootstrap_ci_errors(args: tuple[Any, ...], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        M.bootstrap_ci(*args)
+        B.bootstrap_ci(*args)
 
 
 # --------------------------------------------------------------------------------------------

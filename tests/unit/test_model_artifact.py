@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from recommender.evaluation.requests import build_requests
 from recommender.features.embeddings import HashingEncoder
 from recommender.features.pairs import FEATURE_VERSION
 from recommender.models import (
@@ -32,7 +33,6 @@ from recommender.registry import (
     model_signature,
     save_ranker_model,
 )
-from recommender.train.dataset import build_requests
 from recommender.train.ranker import RankerConfig, train_ranker
 
 CHEAP = RankerConfig(n_estimators=40, early_stopping_rounds=10, num_threads=1)

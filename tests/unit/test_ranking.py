@@ -9,17 +9,13 @@ import pandas as pd
 import pytest
 
 from recommender.data.contract import Programme
+from recommender.evaluation.protocol import evaluate_time_split
+from recommender.evaluation.requests import NotEnoughDataError, build_requests
 from recommender.features.pairs import PairFeaturizer
 from recommender.models import MentorRanker, ModelLoadError
 from recommender.ranking.recommend import rank_requests, recommend_batch
 from recommender.ranking.retrieval import RetrievalConfig, eligibility, retrieve
-from recommender.train.dataset import (
-    NotEnoughDataError,
-    build_requests,
-    ranking_set,
-    training_candidates,
-)
-from recommender.train.evaluate import evaluate_time_split
+from recommender.train.dataset import ranking_set, training_candidates
 from recommender.train.ranker import RankerConfig, train_ranker
 
 from factory import T0, build

@@ -13,18 +13,13 @@ import pandas as pd
 
 from recommender.data.contract import Programme
 from recommender.data.labels import LabelPolicy
+from recommender.evaluation.requests import NotEnoughDataError, Requests, build_requests
 from recommender.features.embeddings import TextEncoder
 from recommender.features.pairs import FeatureContext, PairFeaturizer
 from recommender.models import MentorRanker
 from recommender.progress import task
 from recommender.ranking.retrieval import RetrievalConfig
-from recommender.train.dataset import (
-    NotEnoughDataError,
-    Requests,
-    build_requests,
-    ranking_set,
-    training_candidates,
-)
+from recommender.train.dataset import ranking_set, training_candidates
 
 
 @dataclass

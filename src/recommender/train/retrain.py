@@ -5,7 +5,7 @@ Protocol (``recommender retrain``, DESIGN.md section 5):
 
 1. The evaluation window is the last ``window_days`` of pairings: cut-off = latest
    ``created_at`` minus ``window_days``. Requests made in the window that have a successful
-   pairing are the test set (:func:`recommender.train.evaluate.test_requests`).
+   pairing are the test set (:func:`recommender.evaluation.requests.held_out_requests`).
 2. The challenger is trained on every pairing before the cut-off.
 3. The challenger and the current champion (the registry alias ``champion``, loaded through
    :func:`recommender.models.load_ranker`) are evaluated by the same time-split protocol on the
@@ -38,16 +38,11 @@ import pandas as pd
 
 from recommender.config import Settings, get_settings
 from recommender.data.contract import Programme
+from recommender.evaluation.protocol import EvaluationResult, Evaluator, evaluate_time_split
+from recommender.evaluation.requests import NotEnoughDataError, held_out_requests
 from recommender.features.embeddings import TextEncoder, get_encoder
 from recommender.features.pairs import FeatureContext, PairFeaturizer
 from recommender.models import MentorRanker, ModelLoadError, encoder_for, load_ranker
-from recommender.train.dataset import NotEnoughDataError
-from recommender.train.evaluate import (
-    EvaluationResult,
-    Evaluator,
-    evaluate_time_split,
-    test_requests,
-)
 from recommender.train.ranker import RankerConfig, train_ranker
 
 if TYPE_CHECKING:
@@ -300,7 +295,7 @@ def retrain(
 
     # Cheap checks first: a window with nothing to evaluate fails in seconds, not minutes.
     cutoff = evaluation_cutoff(programme.pairings, opts.window_days)
-    window = test_requests(programme, cutoff, cfg.label_policy)
+    window = held_out_requests(programme, cutoff, cfg.label_policy)
     if window.queries.empty:
         raise NotEnoughDataError(
             f"the evaluation window (the last {opts.window_days:g} days, from "

@@ -20,9 +20,9 @@ import pandas as pd
 from recommender.config import Settings
 
 if TYPE_CHECKING:
+    from recommender.evaluation.protocol import EvaluationResult
     from recommender.models import MentorRanker
     from recommender.registry import LoggedRanker
-    from recommender.train.evaluate import EvaluationResult
     from recommender.train.ranker import TrainReport
 
 

@@ -22,6 +22,8 @@ import pandas as pd
 
 from recommender.data.contract import Programme
 from recommender.data.labels import LabelPolicy
+from recommender.evaluation import metrics as M
+from recommender.evaluation.requests import NotEnoughDataError, held_out_requests
 from recommender.features.embeddings import TextEncoder
 from recommender.features.history import to_seconds
 from recommender.features.pairs import FeatureContext, PairFeaturizer
@@ -36,8 +38,6 @@ from recommender.ranking.retrieval import (
     top_k_columns,
 )
 from recommender.ranking.scoring import RulesScorer, Scorer
-from recommender.train import metrics as M
-from recommender.train.dataset import NotEnoughDataError, Requests, build_requests
 
 ORACLE = "oracle"
 
@@ -128,18 +128,6 @@ def read_oracle(directory: Path) -> tuple[pd.DataFrame, pd.Timestamp | None]:
                 cutoff = cutoff.tz_localize("UTC") if cutoff.tzinfo is None else cutoff
                 break
     return probs, cutoff
-
-
-def test_requests(
-    programme: Programme, cutoff: pd.Timestamp, policy: LabelPolicy, gap_days: float = 60
-) -> Requests:
-    """Requests made at or after the cut-off that have a successful pairing to find."""
-    requests = build_requests(programme.pairings, policy, gap_days)
-    after = (requests.queries["as_of"] >= cutoff).to_numpy()
-    reqs = requests.subset(after)
-    has_success = reqs.truth.groupby("query")["label"].max() >= policy.success_threshold
-    keep = reqs.queries["query"].isin(has_success[has_success].index).to_numpy()
-    return reqs.subset(keep)
 
 
 def _signal_rankings(
@@ -233,7 +221,7 @@ def evaluate_time_split(
         oracle, oracle_cutoff = read_oracle(Path(oracle_dir))
         cutoff = cutoff or oracle_cutoff
     cutoff = cutoff or default_cutoff(programme.pairings)
-    reqs = test_requests(programme, cutoff, policy)
+    reqs = held_out_requests(programme, cutoff, policy)
     if max_requests is not None and len(reqs.queries) > max_requests:
         pick = np.sort(
             np.random.default_rng(seed).choice(len(reqs.queries), max_requests, replace=False)
