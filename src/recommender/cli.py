@@ -364,7 +364,8 @@ def train_cmd(
 
 def _load_model_or_exit(source: str) -> MentorRanker:
     """Load a model through the one loader; exit 1 if it is refused, 3 if MLflow is unusable."""
-    from recommender.models import ModelLoadError, load_ranker
+    from recommender.loading import load_ranker
+    from recommender.models import ModelLoadError
     from recommender.registry import RegistryError
 
     try:
@@ -398,7 +399,8 @@ def recommend_cmd(
     ] = False,
 ) -> None:
     """Rank available mentors for each listed mentee; writes mentee_id,mentor_id,rank,score."""
-    from recommender.models import ModelLoadError, encoder_for
+    from recommender.loading import encoder_for
+    from recommender.models import ModelLoadError
     from recommender.ranking.recommend import UnknownMenteesError, read_id_file, recommend_batch
 
     ranker = _load_model_or_exit(model)
@@ -679,8 +681,9 @@ def export_cmd(
     The copy is loaded and checked first: a corrupt or incompatible model is refused (exit 1)
     and OUT is left as it was.
     """
+    from recommender.loading import export_model
     from recommender.models import ModelLoadError
-    from recommender.registry import RegistryError, export_model
+    from recommender.registry import RegistryError
 
     try:
         result = export_model(model, out, tracking_uri=get_settings().mlflow_tracking_uri)

@@ -2,33 +2,28 @@
 
 A model folder holds ``ranker.json`` (metadata, feature version, embedding model identity),
 ``featurizer.json`` (the fitted feature object's state) and ``booster.txt`` (LightGBM's own
-text format). It is self-contained: no tracking server is needed to load it.
-
-:func:`load_ranker` is the one way to load a model: it accepts such a folder, an MLflow model
-folder written by ``recommender export``, and MLflow run and registry URIs (see
-:mod:`recommender.registry` for the MLflow packaging, aliases and export).
+text format). It is self-contained: no tracking server is needed to load it, and this module
+knows nothing of MLflow (:mod:`recommender.registry` packages bundles as MLflow models;
+:func:`recommender.loading.load_ranker` loads a model from wherever it lives).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
-from urllib.request import url2pathname
 
 import numpy as np
 import pandas as pd
 
-from recommender.config import Settings, get_settings
-from recommender.features.embeddings import TextEncoder
 from recommender.features.pairs import FeatureVersionError, PairFeaturizer
 from recommender.ranking.retrieval import RetrievalConfig
+
+__all__ = ["BUNDLE_FORMAT", "IncompatibleModelError", "MentorRanker", "ModelLoadError"]
 
 BUNDLE_FORMAT = "mentor-ranker/1"
 
@@ -146,133 +141,3 @@ class MentorRanker:
             metadata=meta.get("metadata", {}),
             name=meta.get("name", "lightgbm-lambdarank"),
         )
-
-
-# -- one loader: model folders, exported MLflow models, runs and the registry -----------------
-
-#: Name of the bundle folder inside a logged MLflow model (``artifacts/ranker``).
-MLFLOW_RANKER_ARTIFACT = "ranker"
-#: Provenance written by ``recommender export`` next to the MLflow model files.
-EXPORT_INFO_FILE = "export.json"
-
-# Two or more letters: "C:" is a Windows drive, not a URI scheme.
-_URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
-
-
-def is_model_uri(source: str | Path) -> bool:
-    """Whether ``source`` is an MLflow URI (``models:/``, ``runs:/``, ``s3://``, ...) rather than
-    a local path. ``file:`` URIs count as local paths."""
-    if isinstance(source, Path):
-        return False
-    return bool(_URI_SCHEME.match(source)) and not source.startswith("file:")
-
-
-def load_ranker(source: str | Path, *, tracking_uri: str | None = None) -> MentorRanker:
-    """Load a ranker from wherever it lives: the one loader for the CLI, the service and notebooks.
-
-    ``source`` is a registry URI (``models:/mentor-ranker@champion``, ``models:/mentor-ranker/3``),
-    a run URI (``runs:/<run_id>/model``), any other URI MLflow can download, a ``file:`` URI, or
-    a local directory holding either a model folder (``ranker.json``, from ``train --model-out``)
-    or an MLflow model (``MLmodel``, from ``recommender export``). URIs resolve against
-    ``tracking_uri`` (default: the settings').
-
-    Raises :class:`ModelLoadError` (:class:`IncompatibleModelError` for another bundle format or
-    feature version) when the model is missing, corrupt or incompatible, and
-    :class:`recommender.registry.RegistryError` when the tracking server cannot be used.
-    """
-    if isinstance(source, str) and source.startswith("file:"):
-        source = Path(url2pathname(urlparse(source).path))
-    if is_model_uri(source):
-        from recommender.registry import fetch_ranker
-
-        return fetch_ranker(str(source), tracking_uri=tracking_uri)
-    return load_model_folder(Path(source))
-
-
-def load_model_folder(directory: Path) -> MentorRanker:
-    """Load a local model folder or an MLflow model folder (see :func:`load_ranker`)."""
-    directory = Path(directory)
-    if (directory / "MLmodel").is_file():
-        ranker = MentorRanker.load(mlflow_bundle_dir(directory))
-    elif directory.is_dir() and not (directory / "ranker.json").exists():
-        raise ModelLoadError(
-            f"{directory}: not a model folder; expected ranker.json (a model folder from "
-            "`recommender train --model-out`) or MLmodel (an MLflow model from "
-            "`recommender export`)"
-        )
-    else:
-        ranker = MentorRanker.load(directory)
-    ranker.source = {"path": str(directory.resolve())}
-    info = directory / EXPORT_INFO_FILE
-    if info.is_file():
-        try:
-            ranker.source["export"] = json.loads(info.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ModelLoadError(f"{info}: corrupt export record ({exc})") from exc
-    return ranker
-
-
-def mlflow_bundle_dir(directory: Path) -> Path:
-    """The model-bundle folder inside an MLflow model directory (read from its ``MLmodel``)."""
-    import yaml
-
-    spec_path = Path(directory) / "MLmodel"
-    try:
-        spec = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ModelLoadError(f"{spec_path}: corrupt MLflow model metadata ({exc})") from exc
-    if not isinstance(spec, dict):
-        raise ModelLoadError(f"{spec_path}: corrupt MLflow model metadata (not a mapping)")
-    flavor = (spec.get("flavors") or {}).get("python_function") or {}
-    artifact = (flavor.get("artifacts") or {}).get(MLFLOW_RANKER_ARTIFACT) or {}
-    relative = artifact.get("path") if isinstance(artifact, dict) else None
-    if not isinstance(relative, str) or not relative:
-        raise ModelLoadError(
-            f"{directory}: an MLflow model, but not a mentor-ranker model (its MLmodel lists no "
-            f"python_function artifact {MLFLOW_RANKER_ARTIFACT!r})"
-        )
-    root = Path(directory).resolve()
-    bundle = (root / relative).resolve()
-    if not bundle.is_relative_to(root):
-        raise ModelLoadError(f"{spec_path}: artifact path {relative!r} points outside the model")
-    return bundle
-
-
-def encoder_for(
-    ranker: MentorRanker, settings: Settings | None = None, *, default: TextEncoder | None = None
-) -> TextEncoder:
-    """The text encoder ``ranker`` was trained with.
-
-    ``default`` (else the configured encoder) when its model id matches the ranker's recorded
-    embedding model, otherwise the model named in the ranker's metadata. Features computed with
-    another embedding model are meaningless, so an unresolvable mismatch raises
-    :class:`IncompatibleModelError`.
-    """
-    from recommender.features.embeddings import get_encoder
-
-    settings = settings or get_settings()
-    wanted = ranker.embedding_model.get("model_id")
-    name = ranker.embedding_model.get("name")
-    if default is None and wanted and name and name != settings.embedding_model:
-        # Load only the model the ranker needs, not the configured one as well.
-        settings = settings.model_copy(update={"embedding_model": name})
-    encoder = default or get_encoder(settings)
-    if not wanted or encoder.model_id == wanted:
-        return encoder
-    found = encoder.model_id
-    if name and name != settings.embedding_model:
-        try:
-            encoder = get_encoder(settings.model_copy(update={"embedding_model": name}))
-        except (RuntimeError, ValueError) as exc:
-            raise IncompatibleModelError(
-                f"the model was trained with embedding model {wanted!r}, which cannot be "
-                f"loaded here: {exc}"
-            ) from exc
-        if encoder.model_id == wanted:
-            return encoder
-        found = encoder.model_id
-    raise IncompatibleModelError(
-        f"the model was trained with embedding model {wanted!r} but {found!r} is available; its "
-        "features would be meaningless: configure RECOMMENDER_EMBEDDING_MODEL to that model or "
-        "retrain"
-    )

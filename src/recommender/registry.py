@@ -1,4 +1,4 @@
-"""MLflow packaging of the ranker and the model registry: one model artifact, aliases, export.
+"""MLflow packaging of the ranker and the model registry: one model artifact, aliases, download.
 
 The MLflow model
     A custom pyfunc (:class:`MentorRankerModel`) whose one artifact is the model-bundle folder
@@ -8,10 +8,10 @@ The MLflow model
     DataFrame whose columns are the ranker's feature names (``docs/features.md``; NaN means
     unknown) and returns a DataFrame with one column ``score`` (higher is better), so it is
     meaningful without a programme. Ranking mentors for a mentee needs the programme's data to
-    build those features; that is :func:`recommender.models.load_ranker` plus
+    build those features; that is :func:`recommender.loading.load_ranker` plus
     :func:`recommender.ranking.recommend.rank_requests`. The model is logged "from code"
     (MLflow runs ``recommender/_mlflow_entry.py`` to load it), so loading unpickles nothing, and
-    :func:`~recommender.models.load_ranker` reads the bundle without MLflow's loader at all.
+    :func:`~recommender.loading.load_ranker` reads the bundle without MLflow's loader at all.
 
 The registry
     Versions of ``settings.registered_model_name`` carry the aliases ``champion`` (what the
@@ -20,25 +20,20 @@ The registry
     :meth:`ModelRegistry.publish` moves the aliases under a promotion lock with a compare-and-set
     on ``champion``.
 
-Export
-    :func:`export_model` writes an MLflow model folder (plus ``export.json``, its provenance)
-    that the service loads with no tracking server, after checking that it loads.
+Loading and export live one layer up, in :mod:`recommender.loading`.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import shutil
 import socket
 import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -52,22 +47,41 @@ from mlflow.pyfunc import PythonModel
 
 from recommender.config import get_settings
 from recommender.data.contract import CONTRACT_VERSION
-from recommender.models import (
-    BUNDLE_FORMAT,
-    EXPORT_INFO_FILE,
-    MLFLOW_RANKER_ARTIFACT,
-    MentorRanker,
-    ModelLoadError,
-    is_model_uri,
-    load_model_folder,
-)
+from recommender.models import BUNDLE_FORMAT, MentorRanker, ModelLoadError
 
 if TYPE_CHECKING:
     from mlflow.entities.model_registry import RegisteredModel
     from mlflow.models.signature import ModelSignature
 
+__all__ = [
+    "CHALLENGER",
+    "CHAMPION",
+    "LEASE_SUFFIX",
+    "MLFLOW_RANKER_ARTIFACT",
+    "MODEL_NAME_IN_RUN",
+    "LoggedRanker",
+    "MentorRankerModel",
+    "ModelRegistry",
+    "PublishOutcome",
+    "RegistryError",
+    "check_reachable",
+    "download_model",
+    "example_features",
+    "log_ranker_model",
+    "mlflow_bundle_dir",
+    "model_metadata",
+    "model_signature",
+    "pip_requirements",
+    "redact_uri",
+    "registry_uri_for",
+    "save_ranker_model",
+    "version_tags",
+]
+
 CHAMPION = "champion"
 CHALLENGER = "challenger"
+#: Name of the bundle folder inside a logged MLflow model (``artifacts/ranker``).
+MLFLOW_RANKER_ARTIFACT = "ranker"
 #: Name of the model inside a run: ``runs:/<run_id>/model``.
 MODEL_NAME_IN_RUN = "model"
 #: Registered-model tag holding the promotion lease on servers (see ``promotion_lock``).
@@ -290,6 +304,32 @@ def save_ranker_model(ranker: MentorRanker, path: Path) -> Path:
     return Path(path)
 
 
+def mlflow_bundle_dir(directory: Path) -> Path:
+    """The model-bundle folder inside an MLflow model directory (read from its ``MLmodel``)."""
+    import yaml
+
+    spec_path = Path(directory) / "MLmodel"
+    try:
+        spec = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ModelLoadError(f"{spec_path}: corrupt MLflow model metadata ({exc})") from exc
+    if not isinstance(spec, dict):
+        raise ModelLoadError(f"{spec_path}: corrupt MLflow model metadata (not a mapping)")
+    flavor = (spec.get("flavors") or {}).get("python_function") or {}
+    artifact = (flavor.get("artifacts") or {}).get(MLFLOW_RANKER_ARTIFACT) or {}
+    relative = artifact.get("path") if isinstance(artifact, dict) else None
+    if not isinstance(relative, str) or not relative:
+        raise ModelLoadError(
+            f"{directory}: an MLflow model, but not a mentor-ranker model (its MLmodel lists no "
+            f"python_function artifact {MLFLOW_RANKER_ARTIFACT!r})"
+        )
+    root = Path(directory).resolve()
+    bundle = (root / relative).resolve()
+    if not bundle.is_relative_to(root):
+        raise ModelLoadError(f"{spec_path}: artifact path {relative!r} points outside the model")
+    return bundle
+
+
 # --------------------------------------------------------------------------- loading by URI
 
 
@@ -350,16 +390,6 @@ def download_model(
         if isinstance(meta, dict):
             source.update({k: meta[k] for k in ("run_id", "model_id") if meta.get(k)})
     return path, source
-
-
-def fetch_ranker(uri: str, *, tracking_uri: str | None = None) -> MentorRanker:
-    """Download and load the ranker at an MLflow URI (see :func:`recommender.models.load_ranker`,
-    the function to call)."""
-    with tempfile.TemporaryDirectory(prefix="mentor-ranker-") as tmp:
-        local, source = download_model(uri, Path(tmp), tracking_uri=tracking_uri)
-        ranker = load_model_folder(local)
-    ranker.source = source
-    return ranker
 
 
 # --------------------------------------------------------------------------- the registry
@@ -625,84 +655,3 @@ def _file_lock(path: Path, timeout_s: float) -> Iterator[None]:
         yield
     finally:
         lock.release()
-
-
-# --------------------------------------------------------------------------- export
-
-
-@dataclass
-class ExportResult:
-    """What :func:`export_model` wrote."""
-
-    out: Path
-    source: dict[str, Any]
-    ranker: MentorRanker = field(repr=False)
-
-
-def _is_model_folder(path: Path) -> bool:
-    return (path / "MLmodel").is_file() or (path / "ranker.json").is_file()
-
-
-def _replace_dir(new: Path, target: Path) -> None:
-    """Move ``new`` to ``target``, replacing it with two renames (never a half-written target)."""
-    if target.exists():
-        backup = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
-        os.replace(target, backup)
-        try:
-            os.replace(new, target)
-        except OSError:
-            os.replace(backup, target)
-            raise
-        shutil.rmtree(backup, ignore_errors=True)
-    else:
-        os.replace(new, target)
-
-
-def export_model(source: str | Path, out: Path, *, tracking_uri: str | None = None) -> ExportResult:
-    """Write the model at ``source`` (any :func:`~recommender.models.load_ranker` source) to
-    ``out`` as a self-contained MLflow model folder with ``export.json`` (its provenance).
-
-    The copy is loaded and checked before it replaces ``out``, so a corrupt or incompatible
-    model is refused (ModelLoadError) and leaves ``out`` as it was. ``out`` must be missing,
-    empty or a model folder: anything else is refused rather than overwritten.
-    """
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ModelLoadError(f"{out}: exists and is not a directory; refusing to replace it")
-    if out.is_dir() and any(out.iterdir()) and not _is_model_folder(out):
-        raise ModelLoadError(
-            f"{out}: exists and is not a model folder; refusing to replace it (choose another "
-            "--out or remove it)"
-        )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.export-", dir=out.parent))
-    try:
-        model_dir = staging / "model"
-        text = str(source)
-        if isinstance(source, str) and is_model_uri(source):
-            local, origin = download_model(source, staging / "download", tracking_uri=tracking_uri)
-            shutil.move(str(local), model_dir)
-        else:
-            path = Path(text.removeprefix("file://").removeprefix("file:"))
-            origin = {"path": str(path.resolve())}
-            if (path / "MLmodel").is_file():
-                shutil.copytree(path, model_dir)
-            else:
-                save_ranker_model(MentorRanker.load(path), model_dir)
-        (model_dir / EXPORT_INFO_FILE).unlink(missing_ok=True)
-        ranker = load_model_folder(model_dir)
-        record = {
-            "source": origin,
-            "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            **model_metadata(ranker),
-            "trained_at": ranker.metadata.get("trained_at"),
-            "mlflow_run_id": ranker.metadata.get("mlflow_run_id"),
-        }
-        (model_dir / EXPORT_INFO_FILE).write_text(
-            json.dumps(record, indent=2, sort_keys=True, default=str), encoding="utf-8"
-        )
-        _replace_dir(model_dir, out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    ranker.source = {"path": str(out.resolve()), "export": record}
-    return ExportResult(out=out, source=origin, ranker=ranker)

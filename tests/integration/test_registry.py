@@ -25,7 +25,8 @@ from recommender.cli import app
 from recommender.config import Settings, get_settings
 from recommender.data.load import load_programme
 from recommender.features.embeddings import HashingEncoder
-from recommender.models import MentorRanker, ModelLoadError, load_ranker
+from recommender.loading import load_ranker
+from recommender.models import MentorRanker, ModelLoadError
 from recommender.registry import CHALLENGER, CHAMPION, ModelRegistry, RegistryError
 from recommender.train import retrain as retrain_module
 from recommender.train.ranker import RankerConfig, train_ranker

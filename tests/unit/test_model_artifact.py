@@ -2,7 +2,7 @@
 
 No tracking store is involved: models are written with ``mlflow.pyfunc.save_model`` (what
 ``recommender export`` writes) and read back through MLflow's pyfunc loader and
-``recommender.models.load_ranker``.
+``recommender.loading.load_ranker``.
 """
 
 from __future__ import annotations
@@ -18,21 +18,10 @@ import pytest
 from recommender.evaluation.requests import build_requests
 from recommender.features.embeddings import HashingEncoder
 from recommender.features.pairs import FEATURE_VERSION
-from recommender.models import (
-    IncompatibleModelError,
-    MentorRanker,
-    ModelLoadError,
-    encoder_for,
-    is_model_uri,
-    load_ranker,
-)
+from recommender.loading import encoder_for, export_model, is_model_uri, load_ranker
+from recommender.models import IncompatibleModelError, MentorRanker, ModelLoadError
 from recommender.ranking.retrieval import retrieve
-from recommender.registry import (
-    example_features,
-    export_model,
-    model_signature,
-    save_ranker_model,
-)
+from recommender.registry import example_features, model_signature, save_ranker_model
 from recommender.train.ranker import RankerConfig, train_ranker
 
 CHEAP = RankerConfig(n_estimators=40, early_stopping_rounds=10, num_threads=1)

@@ -34,7 +34,7 @@ def alias_of(source: str) -> tuple[str, str] | None:
 
 
 def _local_path(source: str) -> Path | None:
-    from recommender.models import is_model_uri
+    from recommender.loading import is_model_uri
 
     if is_model_uri(source):
         return None

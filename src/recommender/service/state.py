@@ -176,7 +176,7 @@ class RecommenderService:
     """The recommender behind the HTTP API (usable without it: every method is plain Python).
 
     ``encoder`` overrides the configured embedding model (tests inject a fast one);
-    ``model_loader`` replaces :func:`recommender.models.load_ranker`; ``clock`` returns "now".
+    ``model_loader`` replaces :func:`recommender.loading.load_ranker`; ``clock`` returns "now".
     """
 
     def __init__(
@@ -320,7 +320,8 @@ class RecommenderService:
         """The encoder ``ranker`` needs (None, with the error recorded, when unavailable)."""
         if ranker is None:
             return self._default_encoder()
-        from recommender.models import ModelLoadError, encoder_for
+        from recommender.loading import encoder_for
+        from recommender.models import ModelLoadError
 
         try:
             return encoder_for(ranker, self.settings, default=self._encoder_override)
@@ -332,7 +333,7 @@ class RecommenderService:
     def _load(self, source: str) -> MentorRanker:
         if self._loader is not None:
             return self._loader(source)
-        from recommender.models import load_ranker
+        from recommender.loading import load_ranker
 
         return load_ranker(source, tracking_uri=self.settings.mlflow_tracking_uri)
 
@@ -401,7 +402,7 @@ class RecommenderService:
             return {"reloaded": True, "error": None, "model": snap.model}
 
     def _swap_model(self, ranker: MentorRanker, fingerprint: str | None) -> Snapshot:
-        from recommender.models import encoder_for
+        from recommender.loading import encoder_for
 
         current = self.snapshot
         encoder = encoder_for(

@@ -8,7 +8,7 @@ Protocol (``recommender retrain``, DESIGN.md section 5):
    pairing are the test set (:func:`recommender.evaluation.requests.held_out_requests`).
 2. The challenger is trained on every pairing before the cut-off.
 3. The challenger and the current champion (the registry alias ``champion``, loaded through
-   :func:`recommender.models.load_ranker`) are evaluated by the same time-split protocol on the
+   :func:`recommender.loading.load_ranker`) are evaluated by the same time-split protocol on the
    same requests, each with its own fitted feature state, retrieval settings and embedding
    model, against the same truth labels (this run's label policy).
 4. The challenger is promoted when there is no usable champion, or when it beats the champion
@@ -42,7 +42,8 @@ from recommender.evaluation.protocol import EvaluationResult, Evaluator, evaluat
 from recommender.evaluation.requests import NotEnoughDataError, held_out_requests
 from recommender.features.embeddings import TextEncoder, get_encoder
 from recommender.features.pairs import FeatureContext, PairFeaturizer
-from recommender.models import MentorRanker, ModelLoadError, encoder_for, load_ranker
+from recommender.loading import encoder_for, load_ranker
+from recommender.models import MentorRanker, ModelLoadError
 from recommender.train.ranker import RankerConfig, train_ranker
 
 if TYPE_CHECKING:
