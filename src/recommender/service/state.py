@@ -64,7 +64,7 @@ from recommender.ranking.matching import MatchingRules, match_cohort, scaled_ret
 from recommender.ranking.recommend import rank_requests
 from recommender.ranking.retrieval import RetrievalConfig, eligibility, snapshot_times
 from recommender.ranking.scoring import RulesScorer, Scorer
-from recommender.service import rows as db
+from recommender.store import rows as db
 from recommender.service.errors import (
     ConflictError,
     InvalidInputError,

@@ -1,5 +1,5 @@
-"""Row-level database access the service needs beyond whole-table import and export: content
-hashes (to notice changes made elsewhere), single rows, existence checks and deletions.
+"""Row-level database access beyond whole-table import and export: content hashes (to notice
+changes made elsewhere), single rows, existence checks and deletions.
 
 Writes of contract rows go through :func:`recommender.store.io.upsert_table`, so the content
 hashes the importer relies on stay right; only deletion, which the importer never does, is here.
@@ -19,6 +19,19 @@ from recommender.data.contract import TABLES, Kind
 from recommender.data.frames import coerce_frame
 from recommender.store.io import frame_to_rows
 from recommender.store.models import MODELS
+
+__all__ = [
+    "as_utc",
+    "content_hashes",
+    "delete_row",
+    "exists",
+    "frame_records",
+    "pairings_of",
+    "read_hashes",
+    "read_row",
+    "read_rows",
+    "row_to_dict",
+]
 
 _CHUNK = 500
 
