@@ -4,7 +4,7 @@ Every question is asked "as of t": only pairings created before t count, and the
 the one *known at t*. A pairing that was accepted at c and completed at e counts as ongoing
 (the label policy's ``active`` label, one unit of load) between c and e, and with its final label
 and rating from e on. Without this the history features leak the answer into training and offline
-metrics lie (DESIGN.md section 3).
+metrics lie.
 
 The index turns the pairings into signed events sorted by (mentor, time) with cumulative sums,
 so a batch of (mentor, t) questions is answered with two ``searchsorted`` calls.

@@ -3,7 +3,7 @@
 Eligibility (a hard filter): the mentor exists and is available at ``as_of``, has capacity left,
 is not the mentee, and was not already paired with them. Retrieval then unions the top lists of
 several cheap signals over the eligible pool, so the re-ranker sees candidates that look like a
-match for different reasons (DESIGN.md section 4): embedding similarity of goals and skills to
+match for different reasons: embedding similarity of goals and skills to
 the mentor's profile and skills, similarity to the mentor's successful past mentees, exact
 skill/tag overlap with what the mentor lists or has helped with, and recent activity.
 

@@ -64,7 +64,6 @@ from recommender.ranking.matching import MatchingRules, match_cohort, scaled_ret
 from recommender.ranking.recommend import rank_requests
 from recommender.ranking.retrieval import RetrievalConfig, eligibility, snapshot_times
 from recommender.ranking.scoring import RulesScorer, Scorer
-from recommender.store import rows as db
 from recommender.service.errors import (
     ConflictError,
     InvalidInputError,
@@ -84,6 +83,7 @@ from recommender.service.updates import (
     with_history,
     with_pairings,
 )
+from recommender.store import rows as db
 from recommender.store.db import make_engine, upgrade
 from recommender.store.io import read_programme_from_db, upsert_table
 from recommender.store.keys import KeyVerifier, parse_static_keys

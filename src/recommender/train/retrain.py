@@ -1,7 +1,7 @@
 """The retraining job: train a challenger, compare it with the champion on the same recent
 window, promote it only when it wins.
 
-Protocol (``recommender retrain``, DESIGN.md section 5):
+Protocol (``recommender retrain``):
 
 1. The evaluation window is the last ``window_days`` of pairings: cut-off = latest
    ``created_at`` minus ``window_days``. Requests made in the window that have a successful
