@@ -19,35 +19,72 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("RECOMMENDER_PROGRESS", "0")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from recommender.config import DEFAULT_EMBEDDING_MODEL  # noqa: E402
-from recommender.features.embeddings import (  # noqa: E402
+from recommender.config import DEFAULT_EMBEDDING_MODEL
+from recommender.features.embeddings import (
     CachedEncoder,
     EmbeddingCache,
     SentenceTransformerEncoder,
 )
 
-ROLES = (
-    "data analyst, software engineer, product manager, HR business partner, UX researcher, "
-    "finance controller, sales lead, site reliability engineer, marketing specialist, "
-    "engineering manager, data scientist, legal counsel"
-).split(", ")
-SKILLS = (
-    "SQL, Python, stakeholder management, public speaking, negotiation, people management, "
-    "cloud architecture, budgeting, user research, Kubernetes, machine learning, contract law, "
-    "coaching, roadmapping, data visualisation, incident response, hiring, forecasting, "
-    "design systems, A/B testing"
-).split(", ")
-DOMAINS = (
-    "retail, banking, healthcare, logistics, insurance, telecoms, energy, the public sector, "
-    "e-commerce, manufacturing"
-).split(", ")
-GOALS = (
-    "move into a leadership role, grow my technical depth, switch to product work, "
-    "get better at presenting to executives, prepare for a promotion, "
-    "learn to manage a budget, build confidence in negotiations"
-).split(", ")
+ROLES = [
+    "data analyst",
+    "software engineer",
+    "product manager",
+    "HR business partner",
+    "UX researcher",
+    "finance controller",
+    "sales lead",
+    "site reliability engineer",
+    "marketing specialist",
+    "engineering manager",
+    "data scientist",
+    "legal counsel",
+]
+SKILLS = [
+    "SQL",
+    "Python",
+    "stakeholder management",
+    "public speaking",
+    "negotiation",
+    "people management",
+    "cloud architecture",
+    "budgeting",
+    "user research",
+    "Kubernetes",
+    "machine learning",
+    "contract law",
+    "coaching",
+    "roadmapping",
+    "data visualisation",
+    "incident response",
+    "hiring",
+    "forecasting",
+    "design systems",
+    "A/B testing",
+]
+DOMAINS = [
+    "retail",
+    "banking",
+    "healthcare",
+    "logistics",
+    "insurance",
+    "telecoms",
+    "energy",
+    "the public sector",
+    "e-commerce",
+    "manufacturing",
+]
+GOALS = [
+    "move into a leadership role",
+    "grow my technical depth",
+    "switch to product work",
+    "get better at presenting to executives",
+    "prepare for a promotion",
+    "learn to manage a budget",
+    "build confidence in negotiations",
+]
 
 
 def synthetic_profile(rng: random.Random) -> str:

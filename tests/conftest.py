@@ -6,11 +6,12 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 _POSTGRES_URL = os.environ.get("RECOMMENDER_TEST_DATABASE_URL")
-_BACKENDS = ["sqlite"]
+_BACKENDS: list[Any] = ["sqlite"]
 if _POSTGRES_URL:
     _BACKENDS.append(pytest.param("postgres", marks=pytest.mark.postgres))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from api_support import encoder, make_settings
@@ -19,7 +20,7 @@ from recommender.store.keys import (
 )
 from serve.app import create_app
 
-ADMIN_ROUTES = [
+ADMIN_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/v1/matchings", {"mentee_ids": ["x"]}),
     ("GET", "/v1/matchings/abc", None),
     ("POST", "/v1/matchings/abc/confirm", None),
@@ -40,14 +41,14 @@ ADMIN_ROUTES = [
     ("PATCH", "/v1/pairings/p", {"status": "completed"}),
     ("POST", "/v1/admin/reload", None),
 ]
-VIEWER_ROUTES = [
+VIEWER_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/v1/recommendations", {"mentee_id": "x"}),
     ("GET", "/v1/model", None),
 ]
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ADMIN_ROUTES + VIEWER_ROUTES)
-def test_every_v1_route_needs_a_key(client: TestClient, method: str, path: str, body) -> None:  # type: ignore[no-untyped-def]
+def test_every_v1_route_needs_a_key(client: TestClient, method: str, path: str, body) -> None:
     response = client.request(method, path, json=body)
     assert response.status_code == 401, response.text
     assert response.headers["www-authenticate"] == "Bearer"
@@ -60,7 +61,7 @@ def test_every_v1_route_needs_a_key(client: TestClient, method: str, path: str, 
 @pytest.mark.parametrize(("method", "path", "body"), ADMIN_ROUTES)
 def test_viewer_keys_may_not_write_or_match(
     client: TestClient, viewer: dict[str, str], method: str, path: str, body
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     response = client.request(method, path, json=body, headers=viewer)
     assert response.status_code == 403, response.text
     assert "needs an admin key" in response.json()["detail"]
@@ -68,13 +69,13 @@ def test_viewer_keys_may_not_write_or_match(
 
 def test_viewer_keys_read_recommendations_and_model(
     client: TestClient, viewer: dict[str, str], service
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     mentee = service.snapshot.context.mentees.index[3]
     assert client.post("/v1/recommendations", json={"mentee_id": mentee}, headers=viewer).is_success
     assert client.get("/v1/model", headers=viewer).is_success
 
 
-def test_bearer_and_header_keys_both_work(client: TestClient, seed) -> None:  # type: ignore[no-untyped-def]
+def test_bearer_and_header_keys_both_work(client: TestClient, seed) -> None:
     for headers in ({"Authorization": f"Bearer {seed.admin_key}"}, {"X-API-Key": seed.admin_key}):
         assert client.get("/v1/mentors?limit=1", headers=headers).status_code == 200
 
@@ -122,6 +123,7 @@ def test_keys_cli_creates_a_key_once(db_url: str) -> None:
     key = result.stdout.strip().splitlines()[-1]
     assert key.startswith("mr_")
     listed = CliRunner().invoke(app, ["keys", "list", "--json", "--database-url", db_url])
-    assert key not in listed.stdout and hash_key(key) not in listed.stdout
+    assert key not in listed.stdout
+    assert hash_key(key) not in listed.stdout
     bad = CliRunner().invoke(app, ["keys", "create", "--role", "owner", "--database-url", db_url])
     assert bad.exit_code == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,10 +15,10 @@ from recommender.ranking.matching import solve_assignment
 from recommender.service import RecommenderService
 
 
-def _match(client: TestClient, admin: dict[str, str], **body) -> dict:  # type: ignore[no-untyped-def, type-arg]
+def _match(client: TestClient, admin: dict[str, str], **body) -> dict:
     response = client.post("/v1/matchings", json=body, headers=admin)
     assert response.status_code == 201, response.text
-    plan: dict = response.json()  # type: ignore[type-arg]
+    plan: dict = response.json()
     return plan
 
 
@@ -32,7 +33,7 @@ def test_solver_is_optimal_against_dense_linear_sum_assignment(seed: int) -> Non
     mentees = [f"e{i}" for i in range(12)]
     mentors = [f"m{j}" for j in range(6)]
     slots = {m: int(rng.integers(0, 3)) for m in mentors}
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"mentee_id": e, "mentor_id": m, "score": float(rng.normal())}
         for e in mentees
         for m in mentors
@@ -67,7 +68,8 @@ def test_capacities_hold_and_every_mentee_is_accounted_for(
     plan = _match(client, admin, mentee_ids=cohort)
     matched = {p["mentee_id"] for p in plan["pairs"]}
     unmatched = {u["mentee_id"] for u in plan["unmatched"]}
-    assert matched | unmatched == set(cohort) and not matched & unmatched
+    assert matched | unmatched == set(cohort)
+    assert not matched & unmatched
     assert plan["stats"]["matched"] == len(matched)
     # Every mentor's resulting load within capacity, counted from the pairs themselves.
     assigned = Counter(p["mentor_id"] for p in plan["pairs"])
@@ -106,7 +108,8 @@ def test_unmatched_mentees_name_the_blocking_constraint(
         mentor_ids=["solo"],
         exclusions=[{"mentee_id": cohort[0], "mentor_id": "solo"}],
     )
-    assert len(plan["pairs"]) == 1 and plan["pairs"][0]["mentor_id"] == "solo"
+    assert len(plan["pairs"]) == 1
+    assert plan["pairs"][0]["mentor_id"] == "solo"
     reasons = {u["mentee_id"]: u["constraint"] for u in plan["unmatched"]}
     assert reasons["worf"] == "language"
     assert reasons[cohort[0]] == "exclusions"
@@ -115,7 +118,8 @@ def test_unmatched_mentees_name_the_blocking_constraint(
     assert all(reasons[m] == "competition" for m in losers)
     worf = next(u for u in plan["unmatched"] if u["mentee_id"] == "worf")
     assert "Klingon" in worf["detail"]
-    assert worf["mentors_remaining"]["capacity"] == 1 and worf["mentors_remaining"]["language"] == 0
+    assert worf["mentors_remaining"]["capacity"] == 1
+    assert worf["mentors_remaining"]["language"] == 0
     assert plan["mentor_load"] == [
         {
             "mentor_id": "solo",
@@ -148,7 +152,8 @@ def test_nothing_is_written_until_confirmed(
     plan = _match(client, admin, mentee_ids=_cohort(service, 10))
     assert len(service.snapshot.context.pairings) == before
     fetched = client.get(f"/v1/matchings/{plan['plan_id']}", headers=admin).json()
-    assert fetched["status"] == "pending" and fetched["pairs"] == plan["pairs"]
+    assert fetched["status"] == "pending"
+    assert fetched["pairs"] == plan["pairs"]
 
     confirmed = client.post(f"/v1/matchings/{plan['plan_id']}/confirm", headers=admin)
     assert confirmed.status_code == 200, confirmed.text

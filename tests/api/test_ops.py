@@ -17,7 +17,7 @@ def test_healthz_answers_without_a_key(client: TestClient) -> None:
     assert response.json() == {"status": "ok"}
 
 
-def test_readyz_reports_model_and_database(client: TestClient, service) -> None:  # type: ignore[no-untyped-def]
+def test_readyz_reports_model_and_database(client: TestClient, service) -> None:
     response = client.get("/readyz")
     assert response.status_code == 200
     body = response.json()
@@ -61,7 +61,7 @@ def test_model_names_version_training_time_and_metrics(
 
 def test_metrics_count_requests_by_route_template(
     client: TestClient, viewer: dict[str, str], service
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     mentee = service.snapshot.context.mentees.index[0]
     client.post("/v1/recommendations", json={"mentee_id": mentee, "k": 2}, headers=viewer)
     client.get("/v1/mentors/nobody", headers=viewer)
@@ -87,7 +87,7 @@ def test_request_ids_are_returned_and_used_in_error_bodies(client: TestClient) -
 
 def test_access_log_has_request_id_but_no_body(
     client: TestClient, viewer: dict[str, str], caplog
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     secret = "my very private career goals about leaving the company"
     with caplog.at_level("INFO", logger="recommender"):
         client.post(
@@ -96,7 +96,8 @@ def test_access_log_has_request_id_but_no_body(
             headers={**viewer, "X-Request-ID": "req-42"},
         )
     access = [r for r in caplog.records if r.name == "recommender.api.access"]
-    assert access and "/v1/recommendations 200" in access[-1].getMessage()
+    assert access
+    assert "/v1/recommendations 200" in access[-1].getMessage()
     assert all(secret not in r.getMessage() for r in caplog.records)
 
 
@@ -105,7 +106,8 @@ def test_every_route_is_documented(client: TestClient) -> None:
     for path, methods in schema["paths"].items():
         for method, operation in methods.items():
             where = f"{method.upper()} {path}"
-            assert operation.get("summary") and operation.get("description"), where
+            assert operation.get("summary"), where
+            assert operation.get("description"), where
             ok = [c for c in operation["responses"] if c.startswith("2")]
             assert ok, where
             content = operation["responses"][ok[0]].get("content", {})
@@ -116,7 +118,7 @@ def test_every_route_is_documented(client: TestClient) -> None:
     assert {"APIKeyHeader", "HTTPBearer"} <= set(schema["components"]["securitySchemes"])
 
 
-def test_body_size_limit(tmp_path: Path, db_url: str, model_dir: Path, viewer) -> None:  # type: ignore[no-untyped-def]
+def test_body_size_limit(tmp_path: Path, db_url: str, model_dir: Path, viewer) -> None:
     small = make_settings(tmp_path, db_url, model_dir, max_body_bytes=2048)
     with TestClient(create_app(small, encoder=encoder(), background=False)) as client:
         big = {"profile": {"goals": "x" * 4000}, "k": 1}

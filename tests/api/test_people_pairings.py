@@ -33,13 +33,16 @@ def test_mentor_crud(
     assert created.json()["timezone"] == "Europe/Paris"
     assert client.post("/v1/mentors", json=MENTOR, headers=admin).status_code == 409
     got = client.get("/v1/mentors/ada", headers=admin).json()
-    assert got["skills"] == ["Rust", "compiler design"] and got["available"] is True
+    assert got["skills"] == ["Rust", "compiler design"]
+    assert got["available"] is True
     patched = client.patch("/v1/mentors/ada", json={"capacity": 3}, headers=admin).json()
-    assert patched["capacity"] == 3 and patched["skills"] == MENTOR["skills"]
+    assert patched["capacity"] == 3
+    assert patched["skills"] == MENTOR["skills"]
     replaced = client.put(
         "/v1/mentors/ada", json={"skills": ["Go"], "profile": "Go programmer."}, headers=admin
     ).json()
-    assert replaced["skills"] == ["Go"] and replaced["capacity"] == 1  # PUT replaces
+    assert replaced["skills"] == ["Go"]
+    assert replaced["capacity"] == 1
     assert service.snapshot.context.mentors.at["ada", "skills"] == ["Go"]
     assert client.delete("/v1/mentors/ada", headers=admin).json() == {"deleted": "ada"}
     assert client.get("/v1/mentors/ada", headers=admin).status_code == 404
@@ -55,11 +58,14 @@ def test_mentee_crud_and_pages(
     body = {"mentee_id": "newbie", "goals": "learn Rust", "skills_wanted": ["Rust"]}
     assert client.post("/v1/mentees", json=body, headers=admin).status_code == 201
     patched = client.patch("/v1/mentees/newbie", json={"goals": "learn Go"}, headers=admin)
-    assert patched.json()["goals"] == "learn Go" and patched.json()["skills_wanted"] == ["Rust"]
+    assert patched.json()["goals"] == "learn Go"
+    assert patched.json()["skills_wanted"] == ["Rust"]
     page = client.get("/v1/mentees?offset=400&limit=5", headers=admin).json()
-    assert page["total"] == 401 and [m["mentee_id"] for m in page["items"]] == ["newbie"]
+    assert page["total"] == 401
+    assert [m["mentee_id"] for m in page["items"]] == ["newbie"]
     mentors = client.get("/v1/mentors?limit=3", headers=admin).json()
-    assert mentors["total"] == 120 and len(mentors["items"]) == 3
+    assert mentors["total"] == 120
+    assert len(mentors["items"]) == 3
     assert client.get("/v1/mentors?limit=501", headers=admin).status_code == 422
     assert client.delete("/v1/mentees/newbie", headers=admin).status_code == 200
     assert "newbie" not in service.snapshot.context.mentees.index
@@ -86,10 +92,10 @@ def test_profile_update_reembeds_and_reindexes_without_restart(
     }
     request = {"profile": profile, "k": 3}
 
-    def top() -> dict:  # type: ignore[type-arg]
-        result: dict = client.post(  # type: ignore[type-arg]
-            "/v1/recommendations", json=request, headers=viewer
-        ).json()["results"][0]
+    def top() -> dict:
+        result: dict = client.post("/v1/recommendations", json=request, headers=viewer).json()[
+            "results"
+        ][0]
         return result
 
     assert (
@@ -134,13 +140,15 @@ def test_writes_land_in_the_database_with_the_importers_hashes(
     )
     programme = read_programme_from_db(db_url)
     stored = programme.pairings.set_index("pairing_id").loc[created["pairing_id"]]
-    assert stored["status"] == "completed" and stored["rating"] == 4.5
+    assert stored["status"] == "completed"
+    assert stored["rating"] == 4.5
     assert stored["ended_at"] == pd.Timestamp("2026-03-01T00:00:00Z")
     # Re-importing the database's own export changes nothing: the API wrote the same content
     # hashes the importer computes.
     write_programme(programme, tmp_path / "export")
     counts = import_programme(tmp_path / "export", db_url)
-    assert counts.updated == 0 and counts.inserted == 0
+    assert counts.updated == 0
+    assert counts.inserted == 0
 
 
 def test_pairings_record_and_update(
@@ -156,7 +164,8 @@ def test_pairings_record_and_update(
     )
     assert created.status_code == 201
     record = created.json()
-    assert record["pairing_id"].startswith("p-") and record["status"] == "accepted"
+    assert record["pairing_id"].startswith("p-")
+    assert record["status"] == "accepted"
     # A current mentor is never suggested again.
     shown = client.post(
         "/v1/recommendations", json={"mentee_id": mentee, "k": 100}, headers=viewer
@@ -173,7 +182,8 @@ def test_pairings_record_and_update(
     updated = client.patch(
         f"/v1/pairings/{record['pairing_id']}", json={"rating": 5}, headers=admin
     ).json()
-    assert updated["rating"] == 5 and updated["status"] == "accepted"
+    assert updated["rating"] == 5
+    assert updated["status"] == "accepted"
     service.flush()
     assert not service.snapshot.history_stale
 
@@ -203,11 +213,11 @@ def test_bad_pairings(
         response = client.post("/v1/pairings", json=body, headers=admin)
         assert response.status_code == 422, (body, response.text)
         assert response.json()["detail"][0]["path"] == path
-    dual = [
+    dual = next(
         m
         for m in service.snapshot.context.mentees.index
         if m in service.snapshot.context.mentors.index
-    ][0]
+    )
     self_pair = client.post(
         "/v1/pairings", json={"mentor_id": dual, "mentee_id": dual}, headers=admin
     )
@@ -220,4 +230,5 @@ def test_bad_pairings(
     early = client.patch(
         f"/v1/pairings/{pairing_id}", json={"ended_at": "1999-01-01T00:00:00Z"}, headers=admin
     )
-    assert early.status_code == 422 and early.json()["detail"][0]["path"] == "$.ended_at"
+    assert early.status_code == 422
+    assert early.json()["detail"][0]["path"] == "$.ended_at"

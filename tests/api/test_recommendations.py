@@ -13,10 +13,10 @@ from recommender.service import RecommenderService
 from serve.app import create_app
 
 
-def _recommend(client: TestClient, headers: dict[str, str], **body) -> dict:  # type: ignore[no-untyped-def, type-arg]
+def _recommend(client: TestClient, headers: dict[str, str], **body) -> dict:
     response = client.post("/v1/recommendations", json=body, headers=headers)
     assert response.status_code == 200, response.text
-    result: dict = response.json()  # type: ignore[type-arg]
+    result: dict = response.json()
     return result
 
 
@@ -42,7 +42,8 @@ def test_known_mentee_gets_ranked_mentors_from_the_model(
     assert body["model"]["scorer"] == "lightgbm-lambdarank"
     assert body["model"]["is_model"] is True
     assert body["note"] is None
-    assert body["k"] == 7 and body["mentee_id"] == mentee
+    assert body["k"] == 7
+    assert body["mentee_id"] == mentee
     assert len({r["mentor_id"] for r in results}) == 7
 
 
@@ -82,7 +83,8 @@ def test_default_k_is_10_and_the_range_is_1_to_100(
         )
         assert response.status_code == 422
         detail = response.json()["detail"]
-        assert detail[0]["loc"] == ["body", "k"] and detail[0]["path"] == "$.k"
+        assert detail[0]["loc"] == ["body", "k"]
+        assert detail[0]["path"] == "$.k"
 
 
 @pytest.mark.parametrize(
@@ -123,7 +125,7 @@ def test_bad_bodies_are_422_with_the_json_path(
     viewer: dict[str, str],
     body: dict,
     path: str,
-    kind: str,  # type: ignore[type-arg]
+    kind: str,
 ) -> None:
     response = client.post("/v1/recommendations", json=body, headers=viewer)
     assert response.status_code == 422, response.text
@@ -339,12 +341,13 @@ def test_inline_profile_with_unknown_timezone_fails_a_timezone_filter(
     body = _recommend(
         client, viewer, profile={"goals": "learn SQL"}, k=5, filters={"max_timezone_diff_hours": 3}
     )
-    assert body["results"] == [] and body["eligible_mentors"] == 0
+    assert body["results"] == []
+    assert body["eligible_mentors"] == 0
 
 
 def test_the_same_inline_profile_gets_the_same_answer(
     tmp_path, db_url, model_dir, admin: dict[str, str], viewer: dict[str, str]
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     # Retrieval breaks ties at its cut by the request's id: an inline profile's id must not be
     # random, or tied mentors would come and go between identical requests. 30 identical
     # mentors and 10 candidates per request make ties at the cut certain.

@@ -38,7 +38,7 @@ def _hammer(
         i += 1
 
 
-def _wait_for(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+def _wait_for(predicate, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "timed out"
@@ -50,7 +50,7 @@ def test_promoting_a_new_model_while_requests_run(
     db_url: str,
     model_dir: Path,
     seed,
-    viewer: dict[str, str],  # type: ignore[no-untyped-def]
+    viewer: dict[str, str],
 ) -> None:
     # A new version of the model (same booster, so the test is about the swap, not training).
     new_model = MentorRanker.load(model_dir)
@@ -78,7 +78,8 @@ def test_promoting_a_new_model_while_requests_run(
             w.join()
     assert {status for status, _ in seen} == {200}
     versions = [trained for _, trained in seen]
-    assert versions[0] == old and versions[-1] == new_model.metadata["trained_at"]
+    assert versions[0] == old
+    assert versions[-1] == new_model.metadata["trained_at"]
     # Once the new model answered, the old one never did again (one atomic swap).
     first_new = versions.index(new_model.metadata["trained_at"])
     assert set(versions[first_new + 4 :]) == {new_model.metadata["trained_at"]}
@@ -103,7 +104,8 @@ def test_a_model_that_fails_to_load_leaves_the_old_one_serving(
     ready = client.get("/readyz")
     assert ready.status_code == 200  # still serving the old model
     last = ready.json()["model"]["last_reload"]
-    assert last["ok"] is False and "corrupt booster.txt" in last["error"]
+    assert last["ok"] is False
+    assert "corrupt booster.txt" in last["error"]
     assert any("corrupt booster.txt" in r.getMessage() for r in caplog.records)
     # Polling does not retry the broken version until the source changes again.
     service = client.app.state.service  # type: ignore[attr-defined]
@@ -123,7 +125,8 @@ def test_an_incompatible_model_is_refused(
     ranker.metadata["embedding_model"] = {"model_id": "some-other-model@123"}
     ranker.save(model_dir)
     body = client.post("/v1/admin/reload", headers=admin).json()
-    assert body["reloaded"] is False and "some-other-model@123" in body["error"]
+    assert body["reloaded"] is False
+    assert "some-other-model@123" in body["error"]
     assert client.get("/v1/model", headers=viewer).json()["embedding_model"] == encoder().model_id
 
 
@@ -132,7 +135,7 @@ def test_reload_from_rules_to_a_first_model(
     db_url: str,
     seed,
     admin: dict[str, str],
-    viewer: dict[str, str],  # type: ignore[no-untyped-def]
+    viewer: dict[str, str],
 ) -> None:
     target = tmp_path / "champion"
     settings = make_settings(tmp_path, db_url, target)
@@ -140,7 +143,8 @@ def test_reload_from_rules_to_a_first_model(
         assert client.get("/v1/model", headers=viewer).json()["is_model"] is False
         MentorRanker.load(seed.model_dir).save(target)
         body = client.post("/v1/admin/reload", headers=admin).json()
-        assert body["reloaded"] is True and body["model"]["is_model"] is True
+        assert body["reloaded"] is True
+        assert body["model"]["is_model"] is True
         assert client.get("/readyz").json()["model"]["loaded"] is True
 
 
@@ -149,7 +153,7 @@ def test_registry_alias_is_polled_and_swapped(
     tmp_path: Path,
     db_url: str,
     seed,
-    viewer: dict[str, str],  # type: ignore[no-untyped-def]
+    viewer: dict[str, str],
 ) -> None:
     from recommender import registry as reg
     from recommender.registry import CHAMPION, ModelRegistry
@@ -172,7 +176,8 @@ def test_registry_alias_is_polled_and_swapped(
         model = client.get("/v1/model", headers=viewer).json()
         assert (model["version"], model["alias"]) == (first, "champion")
         # Promote through the registry while requests run: none may fail.
-        mentees = [str(m) for m in client.app.state.service.snapshot.context.mentees.index[-30:]]
+        service = client.app.state.service  # type: ignore[attr-defined]
+        mentees = [str(m) for m in service.snapshot.context.mentees.index[-30:]]
         stop = threading.Event()
         seen: list[tuple[int, str | None]] = []
         workers = [
@@ -193,4 +198,5 @@ def test_registry_alias_is_polled_and_swapped(
                 w.join()
         assert {status for status, _ in seen} == {200}
         versions = [version for _, version in seen]
-        assert versions[0] == first and versions[-1] == second
+        assert versions[0] == first
+        assert versions[-1] == second

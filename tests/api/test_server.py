@@ -134,7 +134,8 @@ def test_real_server_answers_over_http(server: str, real_env: dict[str, str]) ->
     assert response.status_code == 200, response.text
     assert response.headers["x-request-id"] == "over-http"
     body = response.json()
-    assert len(body["results"]) == 5 and body["model"]["scorer"] == "lightgbm-lambdarank"
+    assert len(body["results"]) == 5
+    assert body["model"]["scorer"] == "lightgbm-lambdarank"
     inline = httpx.post(
         f"{server}/v1/recommendations",
         json={
@@ -146,6 +147,7 @@ def test_real_server_answers_over_http(server: str, real_env: dict[str, str]) ->
         },
         headers=headers,
     )
-    assert inline.status_code == 200 and len(inline.json()["results"]) == 3
+    assert inline.status_code == 200
+    assert len(inline.json()["results"]) == 3
     assert httpx.get(f"{server}/v1/model").status_code == 401
     assert "recommender_http_requests_total" in httpx.get(f"{server}/metrics").text

@@ -25,13 +25,13 @@ from recommender.service import RecommenderService
 from recommender.store.io import read_programme_from_db, upsert_table
 
 
-def _fresh(service: RecommenderService, db_url: str):  # type: ignore[no-untyped-def]
+def _fresh(service: RecommenderService, db_url: str):
     """The context a restart would build from the database."""
     snap = service.snapshot
     return snap.featurizer.prepare(read_programme_from_db(db_url), encoder())
 
 
-def _pairs(context, n: int = 300) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+def _pairs(context, n: int = 300) -> pd.DataFrame:
     rng = np.random.default_rng(0)
     return pd.DataFrame(
         {
@@ -119,9 +119,9 @@ def test_patched_signals_equal_fresh_ones(service: RecommenderService) -> None:
     busy = snap0.context.pairings["mentor_id"].value_counts().index[0]
     service.replace_person("mentors", busy, {"skills": ["brand new skill"]}, merge=True)
     service.create_person("mentors", {"mentor_id": "patched", "skills": ["SQL", "Go"]})
-    lonely = [
+    lonely = next(
         m for m in snap0.context.mentors.index if m not in set(snap0.context.pairings["mentor_id"])
-    ][0]
+    )
     service.delete_person("mentors", lonely)
     snap = service.snapshot
     assert not snap.history_stale  # mentor edits do not touch the history
@@ -147,7 +147,8 @@ def test_changes_made_elsewhere_are_picked_up(service: RecommenderService, db_ur
     assert counts == {"mentors": 2, "mentees": 1}
     live = service.snapshot.context
     assert live.mentors.at[changed.at[0, "mentor_id"], "capacity"] == 9
-    assert "imported" in live.mentors.index and "imported-mentee" in live.mentees.index
+    assert "imported" in live.mentors.index
+    assert "imported-mentee" in live.mentees.index
     assert service.sync_data() == {}  # nothing new the second time
     # A row deleted in the database leaves the index too.
     from sqlalchemy import create_engine, text
@@ -240,4 +241,5 @@ def test_serving_threads_are_pinned(service: RecommenderService) -> None:
     # BLAS pools are process-wide (OpenMP's count is per calling thread; LightGBM gets
     # num_threads=1 on every call instead).
     blas = [p for p in threadpool_info() if p["user_api"] == "blas"]
-    assert blas and all(p["num_threads"] == 1 for p in blas)
+    assert blas
+    assert all(p["num_threads"] == 1 for p in blas)

@@ -7,8 +7,10 @@ except in the ``realdata`` test, which reads ../shared/datasets/careervillage wh
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -63,7 +65,7 @@ GROUP_MEMBERSHIPS = [("g1", "s1"), ("g1", "p3")]
 SCHOOL_MEMBERSHIPS = [("900", "p1")]
 
 
-def _write(path: Path, columns: list[str], rows: list[tuple[str, ...]]) -> None:
+def _write(path: Path, columns: list[str], rows: Sequence[tuple[str, ...]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(rows, columns=columns).to_csv(path, index=False)
 
@@ -168,7 +170,7 @@ def kaggle(tmp_path: Path) -> Path:
     return src
 
 
-def _utc(text: str) -> pd.Timestamp:
+def _utc(text: Any) -> pd.Timestamp:
     return pd.Timestamp(text, tz="UTC")
 
 
@@ -201,7 +203,8 @@ def test_partial_layout_mapping(partial: Path, tmp_path: Path) -> None:
 
     assert summary.layout == "partial"
     assert (summary.mentors, summary.mentees, summary.pairings) == (4, 3, 5)
-    assert summary.answers_read == 6 and summary.repeat_answers_merged == 1
+    assert summary.answers_read == 6
+    assert summary.repeat_answers_merged == 1
     assert summary.questions_without_tags == 1
 
     # Every professional is a mentor, answered or not; "--" headlines carry no information.
@@ -230,10 +233,12 @@ def test_partial_layout_mapping(partial: Path, tmp_path: Path) -> None:
     assert mentees.loc["q1", "skills_wanted"] == "health-care;nursing"  # "#Nursing" == "nursing"
     assert mentees.loc["q1", "goals"] == "Questions about: health care, nursing"
     assert mentees.loc["q2", "skills_wanted"] == "law"  # the empty tag "#" is dropped
-    assert mentees.loc["q3", "skills_wanted"] == "" and mentees.loc["q3", "goals"] == ""
+    assert mentees.loc["q3", "skills_wanted"] == ""
+    assert mentees.loc["q3", "goals"] == ""
     assert mentees.loc["q1", "location"] == "New York, New York"
     assert mentees.loc["q1", "profile"] == "Student in New York, New York."
-    assert mentees.loc["q2", "profile"] == "" and mentees.loc["q2", "location"] == ""
+    assert mentees.loc["q2", "profile"] == ""
+    assert mentees.loc["q2", "location"] == ""
     assert mentees.loc["q1", "group"] == GROUP_AFFILIATED
     assert mentees.loc["q2", "group"] == GROUP_UNAFFILIATED
 
@@ -246,7 +251,8 @@ def test_partial_layout_mapping(partial: Path, tmp_path: Path) -> None:
     assert (pairs["mentee_id"] + ":" + pairs["mentor_id"]).tolist() == pairs.index.tolist()
 
     provenance = json.loads((out / "conversion.json").read_text())
-    assert provenance["layout"] == "partial" and provenance["pairings"] == 5
+    assert provenance["layout"] == "partial"
+    assert provenance["pairings"] == 5
 
     # Who asked what, beside the contract tables (a mentee is a question, not a student).
     assert read_askers(out).sort_index().to_dict() == {"q1": "s1", "q2": "s2", "q3": "s1"}
@@ -320,7 +326,8 @@ def test_min_answers_restricts_the_pool(partial: Path, tmp_path: Path) -> None:
 def test_parquet_output(partial: Path, tmp_path: Path) -> None:
     convert_careervillage(partial, tmp_path / "out", fmt="parquet")
     mentees = pd.read_parquet(tmp_path / "out" / "mentees.parquet").set_index("mentee_id")
-    assert list(mentees.loc["q1", "skills_wanted"]) == ["health-care", "nursing"]
+    wanted: Any = mentees.loc["q1", "skills_wanted"]
+    assert list(wanted) == ["health-care", "nursing"]
     assert str(mentees["created_at"].dtype) == "datetime64[ns, UTC]"
 
 

@@ -116,7 +116,8 @@ def test_summary_counts_what_was_written(tmp_path: Path) -> None:
         == pq.read_metadata(tmp_path / "oracle" / "success_probability.parquet").num_rows
     )
     text = summary.format_text()
-    assert f"mentors: {SMALL.n_mentors}" in text and "holdout from" in text
+    assert f"mentors: {SMALL.n_mentors}" in text
+    assert "holdout from" in text
     assert summary.to_dict()["holdout_start"].endswith("Z")
 
 
@@ -159,7 +160,8 @@ def test_cli_generates_and_reports(tmp_path: Path) -> None:
 
 def test_people_look_like_a_company(mid: SyntheticProgramme) -> None:
     mentors, mentees = mid.programme.mentors, mid.programme.mentees
-    assert set(mentors["capacity"]) <= {1, 2, 3, 4} and set(mentors["capacity"]) == {1, 2, 3, 4}
+    assert set(mentors["capacity"]) <= {1, 2, 3, 4}
+    assert set(mentors["capacity"]) == {1, 2, 3, 4}
     assert 0.03 < (~mentors["available"].astype(bool)).mean() < 0.2
     assert mentors["seniority"].mean() > mentees["seniority"].mean() + 1
     assert set(mentors["department"]) == {f.department for f in vocab.FUNCTIONS}
@@ -173,10 +175,13 @@ def test_people_look_like_a_company(mid: SyntheticProgramme) -> None:
     assert (~mentees["languages"].map(lambda langs: "English" in langs)).sum() > 10
     # Mostly traditional mentoring, some peer and reverse.
     kinds = mentees["mentoring_type"].value_counts(normalize=True)
-    assert kinds["traditional"] > 0.7 and kinds["peer"] > 0.02 and kinds["reverse"] > 0.005
+    assert kinds["traditional"] > 0.7
+    assert kinds["peer"] > 0.02
+    assert kinds["reverse"] > 0.005
     # Audit groups have unequal shares.
     shares = mentors["group"].value_counts(normalize=True)
-    assert shares.index[0] == "group_a" and shares.iloc[0] > 2 * shares.iloc[-1]
+    assert shares.index[0] == "group_a"
+    assert shares.iloc[0] > 2 * shares.iloc[-1]
 
 
 def test_some_people_are_both_mentor_and_mentee_but_never_paired_with_themselves(
@@ -230,7 +235,8 @@ def test_statuses_dates_and_ratings_are_consistent(mid: SyntheticProgramme) -> N
     assert (p.loc[finished, "ended_at"] > p.loc[finished, "created_at"]).all()
     assert (p.loc[finished, "ended_at"] <= end).all()
     assert p.loc[~finished, "rating"].isna().all()
-    assert p.loc[finished, "rating"].isna().any() and p.loc[finished, "rating"].notna().any()
+    assert p.loc[finished, "rating"].isna().any()
+    assert p.loc[finished, "rating"].notna().any()
     ratings = p["rating"].dropna()
     assert ((ratings >= 0) & (ratings <= 5)).all()
     # Completed pairings are rated higher than those that ended early.
@@ -410,7 +416,8 @@ def test_oracle_covers_exactly_the_held_out_mentees_and_all_other_mentors(
     pairings = pd.read_csv(small_dir / "pairings.csv", parse_dates=["created_at"])
 
     held_out = set(mentees.loc[mentees["created_at"] >= cutoff, "mentee_id"])
-    assert held_out and set(oracle["mentee_id"]) == held_out
+    assert held_out
+    assert set(oracle["mentee_id"]) == held_out
     assert set(pairings.loc[pairings["created_at"] >= cutoff, "mentee_id"]) <= held_out
     assert not set(pairings.loc[pairings["created_at"] < cutoff, "mentee_id"]) & held_out
 
@@ -418,7 +425,8 @@ def test_oracle_covers_exactly_the_held_out_mentees_and_all_other_mentors(
     assert set(zip(oracle["mentee_id"], oracle["mentor_id"], strict=True)) == expected
     assert len(oracle) == len(expected)
     assert oracle["p_success"].between(0, 1, inclusive="neither").all()
-    assert meta["seed"] == SMALL.seed and meta["oracle_rows"] == len(oracle)
+    assert meta["seed"] == SMALL.seed
+    assert meta["oracle_rows"] == len(oracle)
     assert meta["holdout_mentees"] == len(held_out)
     # The cut-off is the configured share of the history before the end.
     history = pd.Timestamp(meta["reference_end"]) - pd.Timestamp(meta["history_start"])
@@ -453,7 +461,8 @@ def test_vocabulary_is_rich_and_consistent() -> None:
     voc = vocabulary()  # raises on unknown skills or themes
     assert len(vocab.THEMES) >= 20
     for theme in vocab.THEMES:
-        assert len(theme.mentor_phrases) >= 3 and len(theme.mentee_phrases) >= 3, theme.key
+        assert len(theme.mentor_phrases) >= 3, theme.key
+        assert len(theme.mentee_phrases) >= 3, theme.key
     for function, skills in zip(vocab.FUNCTIONS, voc.function_skills, strict=True):
         assert len(skills) >= 15, function.key
         assert len(function.titles) == vocab.N_LEVELS
@@ -524,7 +533,8 @@ def test_every_template_expands() -> None:
         assert _single_option_groups(parse_template(template)) == 0, template
         for _ in range(3):
             out = render(template, slots, rs)
-            assert out and not any(c in out for c in "()[]{}|"), (template, out)
+            assert out, template
+            assert not any(c in out for c in "()[]{}|"), (template, out)
             assert out[0].isupper() or out[0].isdigit(), out
 
 

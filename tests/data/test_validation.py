@@ -65,7 +65,8 @@ def test_missing_required_table_file(make_programme, fx: SimpleNamespace) -> Non
     result = read_programme(directory)
     issue = _only(result.report.by_table("mentors"))
     assert issue.severity == "error"
-    assert "no mentors file" in issue.message and "mentors.parquet" in issue.message
+    assert "no mentors file" in issue.message
+    assert "mentors.parquet" in issue.message
     # Pairings cannot be checked against missing mentors: they are rejected, not loaded.
     assert len(result.programme.pairings) == 0
     assert len(result.rejected["pairings"]) == 5
@@ -92,7 +93,8 @@ def test_two_files_for_one_table(make_programme, fx: SimpleNamespace) -> None:
             if i.table == "mentors" and i.row is None and "files for table" in i.message
         ]
     )
-    assert "mentors.csv" in issue.message and "mentors.parquet" in issue.message
+    assert "mentors.csv" in issue.message
+    assert "mentors.parquet" in issue.message
 
 
 def test_unsupported_format(make_programme) -> None:
@@ -117,7 +119,8 @@ def test_not_utf8(make_programme, fx: SimpleNamespace) -> None:
 def test_utf16_is_named(make_programme, fx: SimpleNamespace) -> None:
     directory = make_programme(mentors=fx.MENTORS.encode("utf-16"))
     issue = _only(read_programme(directory).report.by_table("mentors"))
-    assert "not UTF-8" in issue.message and "UTF-16" in issue.message
+    assert "not UTF-8" in issue.message
+    assert "UTF-16" in issue.message
 
 
 def test_utf8_byte_order_mark_is_accepted(make_programme, fx: SimpleNamespace) -> None:
@@ -151,7 +154,8 @@ def test_empty_file(make_programme) -> None:
 def test_semicolon_separated_file_gets_a_hint(make_programme, fx: SimpleNamespace) -> None:
     text = "mentee_id;goals\ne1;grow\n"
     issue = _only(read_programme(make_programme(mentees=text)).report.by_table("mentees"))
-    assert "comma-separated" in issue.message and "';'" in issue.message
+    assert "comma-separated" in issue.message
+    assert "';'" in issue.message
 
 
 def test_row_with_wrong_number_of_values(make_programme, fx: SimpleNamespace) -> None:
@@ -227,7 +231,8 @@ def test_duplicate_id_names_both_rows(make_programme, fx: SimpleNamespace) -> No
     first = _only(fx.find(result.report, "mentors.csv", 3, "mentor_id"))
     second = _only(fx.find(result.report, "mentors.csv", 6, "mentor_id"))
     assert first.value == second.value == "m2"
-    assert "row 6" in first.message and "row 3" in second.message
+    assert "row 6" in first.message
+    assert "row 3" in second.message
     assert sorted(result.rejected["mentors"]["_row"]) == [3, 6]
     assert "m2" not in set(result.programme.mentors["mentor_id"])
 
@@ -308,7 +313,8 @@ def test_ended_before_created_is_a_warning(make_programme, fx: SimpleNamespace) 
     text = fx.replace_cell(fx.PAIRINGS, 2, "ended_at", "2023-01-01")
     result = read_programme(make_programme(pairings=text))
     issue = _only(fx.find(result.report, "pairings.csv", 2, "ended_at", severity="warning"))
-    assert issue.value == "2023-01-01" and "after created_at (2023-03-01)" in issue.message
+    assert issue.value == "2023-01-01"
+    assert "after created_at (2023-03-01)" in issue.message
     assert result.report.ok
     assert len(result.programme.pairings) == 5
 
@@ -371,7 +377,8 @@ def test_rows_deriving_the_same_pairing_id_are_duplicates(
     result = read_programme(make_programme(pairings=text))
     first = _only(fx.find(result.report, "pairings.csv", 4, "pairing_id"))
     second = _only(fx.find(result.report, "pairings.csv", 7, "pairing_id"))
-    assert "duplicate pairing" in first.message and "row 7" in first.message
+    assert "duplicate pairing" in first.message
+    assert "row 7" in first.message
     assert "row 4" in second.message
     assert sorted(result.rejected["pairings"]["_row"]) == [4, 7]
 
@@ -458,7 +465,8 @@ def test_report_json_and_error(make_programme, fx: SimpleNamespace) -> None:
     report = read_programme(directory).report
     data = json.loads(json.dumps(report.to_dict()))
     assert data["ok"] is False
-    assert data["errors"] >= 2 and data["warnings"] == 1
+    assert data["errors"] >= 2
+    assert data["warnings"] == 1
     assert data["counts"]["mentors"] == {"valid": 3, "rejected": 1}
     capacity = [i for i in data["issues"] if i["column"] == "capacity"]
     assert capacity == [
@@ -484,7 +492,9 @@ def test_report_warnings_do_not_fail() -> None:
         "mentors.csv", "unknown column, ignored", column="x", table="mentors", severity="warning"
     )
     report.loaded.update({"mentors": 2, "mentees": 1, "pairings": 0})
-    assert report.ok and report.errors == [] and len(report.warnings) == 1
+    assert report.ok
+    assert report.errors == []
+    assert len(report.warnings) == 1
     assert report.format_text().splitlines()[-1] == (
         "OK: 2 mentors, 1 mentees, 0 pairings (1 warning)"
     )

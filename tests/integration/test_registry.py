@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from recommender import registry as reg
 from recommender.cli import app
@@ -128,7 +128,7 @@ def versions(settings: Settings) -> list[str]:
     return sorted(str(v.version) for v in client.search_model_versions(f"name='{NAME}'"))
 
 
-def invoke(*args: str) -> object:
+def invoke(*args: str) -> Result:
     return runner.invoke(app, list(args))
 
 
@@ -150,10 +150,13 @@ def test_unreachable_tracking_server_fails_fast_and_writes_nothing(
     result = invoke("train", "--data", str(programme_dir), "--model-out", str(model_out))
     assert result.exit_code == 3, result.output
     assert url in result.output
-    assert not model_out.exists() and not model_out.parent.exists()
+    assert not model_out.exists()
+    assert not model_out.parent.exists()
     result = invoke("export", "--model", f"models:/{NAME}@champion", "--out", str(model_out))
-    assert result.exit_code == 3 and url in result.output
-    assert not model_out.exists() and not base_env.data_dir.exists()
+    assert result.exit_code == 3
+    assert url in result.output
+    assert not model_out.exists()
+    assert not base_env.data_dir.exists()
     assert time.monotonic() - started < 60, "an unreachable server must not cost retries"
 
 
@@ -170,8 +173,10 @@ def test_invalid_data_prints_the_report_and_leaves_the_champion(
     pairings.to_csv(bad / "pairings.csv", index=False)
     result = invoke("retrain", "--data", str(bad))
     assert result.exit_code == 1, result.output
-    assert "pairings.csv row 2" in result.output and "created_at" in result.output
-    assert "pairings.csv row 3" in result.output and "nobody-7" in result.output
+    assert "pairings.csv row 2" in result.output
+    assert "created_at" in result.output
+    assert "pairings.csv row 3" in result.output
+    assert "nobody-7" in result.output
     assert aliases(env) == {CHAMPION: version}
     assert versions(env) == [version]
 
@@ -213,7 +218,8 @@ def test_loading_by_uri_reports_what_is_missing(
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'elsewhere.db'}")
     champion = load_ranker(f"models:/{NAME}@champion")
     assert not (tmp_path / "elsewhere.db").exists()
-    assert champion.source["version"] == version and champion.source["alias"] == CHAMPION
+    assert champion.source["version"] == version
+    assert champion.source["alias"] == CHAMPION
     assert champion.booster.model_to_string() == weak_ranker.booster.model_to_string()
     result = invoke(
         "recommend",
@@ -226,7 +232,8 @@ def test_loading_by_uri_reports_what_is_missing(
         "--out",
         str(tmp_path / "r.csv"),
     )
-    assert result.exit_code == 1 and "no version with alias 'challenger'" in result.output
+    assert result.exit_code == 1
+    assert "no version with alias 'challenger'" in result.output
 
 
 @pytest.mark.slow
@@ -236,13 +243,17 @@ def test_file_lock_blocks_a_second_promotion(env: Settings, weak_ranker: MentorR
     version = publish_champion(env, weak_ranker)
     registry = ModelRegistry(NAME, env.mlflow_tracking_uri)
     lock_path = registry.lock_file()
-    assert lock_path is not None and lock_path.parent == Path(env.data_dir)
-    with FileLock(str(lock_path)):
-        with pytest.raises(RegistryError, match="another retrain holds the promotion lock"):
-            registry.publish(version, promote=True, expected_champion=None, timeout_s=0.3)
+    assert lock_path is not None
+    assert lock_path.parent == Path(env.data_dir)
+    with (
+        FileLock(str(lock_path)),
+        pytest.raises(RegistryError, match="another retrain holds the promotion lock"),
+    ):
+        registry.publish(version, promote=True, expected_champion=None, timeout_s=0.3)
     assert aliases(env) == {CHAMPION: version}
     outcome = registry.publish(version, promote=True, expected_champion=version, timeout_s=5)
-    assert outcome.promoted and aliases(env) == {CHAMPION: version, CHALLENGER: version}
+    assert outcome.promoted
+    assert aliases(env) == {CHAMPION: version, CHALLENGER: version}
 
 
 @pytest.mark.slow
@@ -261,7 +272,8 @@ def test_lease_lock_waits_for_a_live_holder_and_takes_over_an_expired_one(
     expired = {"owner": "crashed-job:1:ffff", "expires": str(time.time() - 1)}
     client.create_registered_model(registry.lease_name, tags=expired)
     outcome = registry.publish(version, promote=False, expected_champion=version, timeout_s=5)
-    assert not outcome.promoted and aliases(env)[CHALLENGER] == version
+    assert not outcome.promoted
+    assert aliases(env)[CHALLENGER] == version
     names = {m.name for m in client.search_registered_models()}
     assert registry.lease_name not in names, "lease released"
 
@@ -299,7 +311,8 @@ def test_two_promotions_at_once_never_both_promote(
     assert sorted(o.promoted for o in outcomes) == [False, True]
     winner = next(o for o in outcomes if o.promoted)
     loser = next(o for o in outcomes if not o.promoted)
-    assert loser.conflict and loser.champion == winner.version
+    assert loser.conflict
+    assert loser.champion == winner.version
     assert aliases(env)[CHAMPION] == winner.version
 
 
@@ -316,7 +329,8 @@ def test_train_logs_the_pyfunc_model_and_registers_it_without_an_alias(
     )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
-    assert payload["model_version"] == "1" and aliases(env) == {}
+    assert payload["model_version"] == "1"
+    assert aliases(env) == {}
     local = load_ranker(out)
     for uri in (f"models:/{NAME}/1", payload["model_uri"]):
         loaded = load_ranker(uri)
@@ -332,21 +346,24 @@ def test_retrain_promotes_first_then_keeps_an_equal_challenger_and_exports(
     args = ["retrain", "--data", str(programme_dir), "--window-days", str(WINDOW)]
     first = invoke(*args)
     assert first.exit_code == 0, first.output
-    assert "PROMOTED" in first.output and "no champion yet" in first.output
+    assert "PROMOTED" in first.output
+    assert "no champion yet" in first.output
     assert aliases(env) == {CHAMPION: "1", CHALLENGER: "1"}
 
     second = invoke(*args, "--json")
     assert second.exit_code == 0, second.output
     decision = json.loads(second.stdout)
     # Same data and seed: an identical challenger, which does not beat the champion.
-    assert decision["decision"] == "kept" and decision["delta"] == 0.0
+    assert decision["decision"] == "kept"
+    assert decision["delta"] == 0.0
     assert decision["champion_metrics"] == decision["challenger_metrics"]
     assert aliases(env) == {CHAMPION: "1", CHALLENGER: "2"}
 
     import mlflow
 
     run = mlflow.MlflowClient(tracking_uri=env.mlflow_tracking_uri).get_run(decision["run_id"])
-    assert run.data.tags["decision"] == "kept" and run.data.tags["champion_before"] == "1"
+    assert run.data.tags["decision"] == "kept"
+    assert run.data.tags["champion_before"] == "1"
     assert run.data.metrics["champion.ndcg_at_10"] == run.data.metrics["test.ndcg_at_10"]
     assert run.data.metrics["decision.promoted"] == 0.0
 
@@ -355,7 +372,8 @@ def test_retrain_promotes_first_then_keeps_an_equal_challenger_and_exports(
     assert exported.exit_code == 0, exported.output
     assert f"{NAME} version 1" in exported.output
     record = json.loads((out / "export.json").read_text())
-    assert record["source"]["version"] == "1" and record["source"]["alias"] == CHAMPION
+    assert record["source"]["version"] == "1"
+    assert record["source"]["alias"] == CHAMPION
 
     mentees = pd.read_csv(programme_dir / "mentees.csv")["mentee_id"].head(5)
     ids = tmp_path / "ids.txt"
@@ -394,8 +412,10 @@ def test_retrain_promotes_a_challenger_that_beats_the_champion(
         data_source="test",
     )
     assert result.decision == "promoted", result.reason
-    assert result.delta is not None and result.delta > 0
-    assert result.champion_before == before and result.champion_after == result.challenger_version
+    assert result.delta is not None
+    assert result.delta > 0
+    assert result.champion_before == before
+    assert result.champion_after == result.challenger_version
     assert aliases(env) == {
         CHAMPION: result.challenger_version,
         CHALLENGER: result.challenger_version,
@@ -415,7 +435,7 @@ def test_a_champion_that_changes_during_the_run_is_not_overwritten(
     interloper: list[str] = []
     evaluate = retrain_module._evaluate
 
-    def evaluate_while_another_job_promotes(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def evaluate_while_another_job_promotes(*args, **kwargs):
         if not interloper:  # another retrain finishes first and promotes a new version
             logged = reg.LoggedRanker(source.source, source.model_id, source.run_id, "")
             interloper.append(registry.register(logged))
@@ -428,7 +448,8 @@ def test_a_champion_that_changes_during_the_run_is_not_overwritten(
     )
     assert result.decision == "kept"
     assert "champion changed during the run" in result.reason
-    assert result.champion_before == before and result.champion_after == interloper[0]
+    assert result.champion_before == before
+    assert result.champion_after == interloper[0]
     assert aliases(env) == {CHAMPION: interloper[0], CHALLENGER: result.challenger_version}
 
 
@@ -456,8 +477,10 @@ def test_dry_run_registers_nothing(
         "retrain", "--data", str(programme_dir), "--window-days", str(WINDOW), "--no-register"
     )
     assert result.exit_code == 0, result.output
-    assert "DRY RUN" in result.output and "would promote" in result.output
-    assert aliases(env) == {CHAMPION: before} and versions(env) == [before]
+    assert "DRY RUN" in result.output
+    assert "would promote" in result.output
+    assert aliases(env) == {CHAMPION: before}
+    assert versions(env) == [before]
 
 
 @pytest.mark.slow
@@ -473,7 +496,8 @@ def test_retrain_from_the_programme_database(
     )
     assert result.exit_code == 0, result.output
     decision = json.loads(result.stdout)
-    assert decision["decision"] == "promoted" and decision["data_source"].endswith("programme.db")
+    assert decision["decision"] == "promoted"
+    assert decision["data_source"].endswith("programme.db")
     assert aliases(env) == {CHAMPION: "1", CHALLENGER: "1"}
     # The same programme read from files gives the same data fingerprint.
     from recommender.train.ranker import fingerprint
@@ -492,13 +516,15 @@ def test_run_failures_leave_aliases_alone(
 ) -> None:
     version = publish_champion(env, weak_ranker)
 
-    def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(retrain_module, "train_ranker", interrupted)
     result = invoke("retrain", "--data", str(programme_dir), "--window-days", str(WINDOW))
-    assert result.exit_code == 130 and "champion is unchanged" in result.output
-    assert aliases(env) == {CHAMPION: version} and versions(env) == [version]
+    assert result.exit_code == 130
+    assert "champion is unchanged" in result.output
+    assert aliases(env) == {CHAMPION: version}
+    assert versions(env) == [version]
     import mlflow
 
     runs = mlflow.search_runs(

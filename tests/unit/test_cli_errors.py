@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("RECOMMENDER_DATA_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("RECOMMENDER_PROGRESS", "0")
     get_settings.cache_clear()
@@ -78,4 +79,5 @@ def test_unknown_mentee_ids_that_look_like_markup_are_reported_verbatim(tmp_path
     )  # fmt: skip
     assert result.exit_code == 1, result.output
     assert isinstance(result.exception, SystemExit)
-    assert "[/x]odd[b]" in result.output and "--skip-unknown" in result.output
+    assert "[/x]odd[b]" in result.output
+    assert "--skip-unknown" in result.output

@@ -79,7 +79,8 @@ def test_hashing_encoder_is_normalised_deterministic_and_zero_for_blank_text() -
     assert np.isfinite(vectors).all()
     norms = np.linalg.norm(vectors, axis=1)
     np.testing.assert_allclose(norms[[0, 1, 2, 4, 6]], 1.0, rtol=1e-6)
-    assert not vectors[3].any() and not vectors[5].any()
+    assert not vectors[3].any()
+    assert not vectors[5].any()
     # "No information" has cosine 0 with everything, never NaN.
     similarities = vectors @ vectors.T
     assert np.isfinite(similarities).all()
@@ -169,8 +170,10 @@ def test_blank_texts_are_neither_cached_nor_encoded(tmp_path: Path) -> None:
     cached = CachedEncoder(inner, cache)
     vectors = cached.encode_documents(["", " \n\t "])
 
-    assert vectors.shape == (2, inner.dimension) and not vectors.any()
-    assert inner.calls == [] and cache.count() == 0
+    assert vectors.shape == (2, inner.dimension)
+    assert not vectors.any()
+    assert inner.calls == []
+    assert cache.count() == 0
     assert (cached.hits, cached.misses) == (0, 0)
 
 
@@ -229,7 +232,8 @@ def test_cache_never_returns_a_vector_of_the_wrong_dimension(tmp_path: Path) -> 
 
     assert set(cache.get_many("m", "query", ["a", "b"], 8)) == {"a", "b"}
     assert cache.get_many("m", "query", ["a", "b"], 4) == {}
-    assert cache.dimension_of("m") == 8 and cache.dimension_of("other") is None
+    assert cache.dimension_of("m") == 8
+    assert cache.dimension_of("other") is None
     with pytest.raises(ValueError, match="holds 8-dimensional vectors for model 'm', got 4"):
         cache.put_many("m", "query", ["c"], np.ones((1, 4), dtype=np.float32))
     assert cache.count() == 2  # the refused write left nothing behind
@@ -257,7 +261,7 @@ def test_put_many_validates_its_input(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="non-finite"):
         cache.put_many("m", "query", ["a"], np.array([[np.nan, 1.0]]))
     with pytest.raises(ValueError, match="role must be one of"):
-        cache.put_many("m", "mentor", ["a"], np.ones((1, 4)))  # type: ignore[arg-type]
+        cache.put_many("m", "mentor", ["a"], np.ones((1, 4)))
     assert cache.count() == 0
 
 
@@ -278,7 +282,8 @@ def test_clear_removes_one_model_or_all(tmp_path: Path) -> None:
     cache.put_many("b", "query", ["x"], np.ones((1, 3)))
     assert cache.clear("a") == 2
     assert (cache.count("a"), cache.count("b"), cache.dimension_of("a")) == (0, 1, None)
-    assert cache.clear() == 1 and cache.count() == 0
+    assert cache.clear() == 1
+    assert cache.count() == 0
 
 
 def test_a_file_that_is_not_a_cache_gives_a_clear_error(tmp_path: Path) -> None:
@@ -398,7 +403,8 @@ class FakeModel:
             self.encode_document = self._encode_document
 
     def encode(self, texts: list[str], prompt_name: str | None = None, **kwargs: Any) -> np.ndarray:
-        assert kwargs["show_progress_bar"] is False and kwargs["convert_to_numpy"] is True
+        assert kwargs["show_progress_bar"] is False
+        assert kwargs["convert_to_numpy"] is True
         self.batches.append(list(texts))
         prefix = self.prompts[prompt_name] if prompt_name else ""
         # Unnormalised on purpose: the wrapper must normalise.
@@ -418,7 +424,7 @@ def _fake_encoder(
     monkeypatch: pytest.MonkeyPatch, model: FakeModel, batch_size: int = 2
 ) -> SentenceTransformerEncoder:
     loaded = embeddings._LoadedModel(
-        model=model,  # type: ignore[arg-type]
+        model=model,
         model_id="fake@0",
         dimension=8,
         info={"name": "fake", "dimension": 8},
@@ -502,7 +508,7 @@ def test_get_encoder_wires_settings_model_and_cache(
         embedding_model="some/model",
         embedding_batch_size=7,
         num_threads=1,
-        RECOMMENDER_EMBEDDING_CACHE_DIR=tmp_path / "emb",  # type: ignore[call-arg]
+        RECOMMENDER_EMBEDDING_CACHE_DIR=tmp_path / "emb",
     )
 
     cached = get_encoder(settings)

@@ -52,7 +52,8 @@ def test_outcome_is_provisional_until_the_pairing_ends() -> None:
     }
     after = _stats(index, "m1", T0 + pd.Timedelta(days=91))
     assert after["label_sum"] == 3.0  # completed with rating >= 4
-    assert after["rating_n"] == 1 and after["rating_sum"] == 5.0
+    assert after["rating_n"] == 1
+    assert after["rating_sum"] == 5.0
     assert after["load"] == 0
 
 
@@ -79,7 +80,9 @@ def test_declined_is_known_at_once_and_never_loads() -> None:
         ]
     )
     s = _stats(index, "m1", T0 + pd.Timedelta(days=1))
-    assert s["labelled"] == 1 and s["success"] == 0 and s["load"] == 0
+    assert s["labelled"] == 1
+    assert s["success"] == 0
+    assert s["load"] == 0
 
 
 def test_mentors_are_independent_and_unknown_mentors_have_empty_history() -> None:

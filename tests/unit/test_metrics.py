@@ -173,7 +173,9 @@ def test_no_user_to_evaluate_gives_nan_and_empty_series() -> None:
     pred = pred_frame(ranked("c", ["m1"]))
     assert math.isnan(M.ndcg_at_k(truth, pred, 5))
     values = M.ndcg_at_k_per_user(truth, pred, 5)
-    assert values.empty and values.index.name == "mentee_id" and values.name == "ndcg@5"
+    assert values.empty
+    assert values.index.name == "mentee_id"
+    assert values.name == "ndcg@5"
 
 
 def test_per_user_series_shape() -> None:
@@ -455,12 +457,12 @@ def test_bootstrap_ci_errors(args: tuple[Any, ...], message: str) -> None:
     [
         (HAND_TRUTH.drop(columns="label"), HAND_PRED, "truth has no column 'label'"),
         (HAND_TRUTH, HAND_PRED.drop(columns="score"), "predictions has no column 'score'"),
-        (HAND_TRUTH, HAND_PRED.assign(score=[0.1, None, 0.3, 0.4, 0.5, 0.6]),
+        (HAND_TRUTH, HAND_PRED.assign(score=[0.1, np.nan, 0.3, 0.4, 0.5, 0.6]),
          r"predictions has 1 row\(s\) with a missing 'score' \(first at index 1\)"),
-        (HAND_TRUTH.assign(label=[1.0, 2.0, None, 0.0, 1.0]), HAND_PRED,
+        (HAND_TRUTH.assign(label=[1.0, 2.0, np.nan, 0.0, 1.0]), HAND_PRED,
          r"truth has 1 row\(s\) with a missing 'label' \(first at index 2\)"),
-        (HAND_TRUTH.assign(mentor_id=["m1", None, "m3", "m4", "m9"]), HAND_PRED,
-         "missing 'mentor_id'"),
+        (HAND_TRUTH.assign(mentor_id=np.array(["m1", None, "m3", "m4", "m9"], dtype=object)),
+         HAND_PRED, "missing 'mentor_id'"),
         (HAND_TRUTH, HAND_PRED.assign(score=["x"] * 6),
          "predictions column 'score' must be numeric.*'x' at index 0"),
         (HAND_TRUTH, pd.concat([HAND_PRED, HAND_PRED.iloc[[2]]]),

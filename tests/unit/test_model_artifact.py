@@ -28,7 +28,7 @@ CHEAP = RankerConfig(n_estimators=40, early_stopping_rounds=10, num_threads=1)
 
 
 @pytest.fixture(scope="module")
-def trained(synthetic_programme):  # type: ignore[no-untyped-def]
+def trained(synthetic_programme):
     """A small ranker and real pair features to score (from the programme's own requests)."""
     encoder = HashingEncoder(64)
     ranker, _ = train_ranker(synthetic_programme, encoder, CHEAP)
@@ -41,7 +41,7 @@ def trained(synthetic_programme):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="module")
-def mlflow_model(trained, tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
+def mlflow_model(trained, tmp_path_factory) -> Path:
     ranker, _ = trained
     return save_ranker_model(ranker, tmp_path_factory.mktemp("mlflow-model") / "model")
 
@@ -63,6 +63,7 @@ def test_model_carries_signature_example_and_identity(trained, mlflow_model) -> 
 
     ranker, _ = trained
     meta = Model.load(str(mlflow_model))
+    assert meta.metadata is not None
     assert meta.signature is not None
     assert meta.signature.inputs.input_names() == ranker.featurizer.feature_names_
     assert meta.signature.outputs.input_names() == ["score"]
@@ -71,7 +72,8 @@ def test_model_carries_signature_example_and_identity(trained, mlflow_model) -> 
     example = json.loads((mlflow_model / "input_example.json").read_text())
     assert example["columns"] == ranker.featurizer.feature_names_
     requirements = (mlflow_model / "requirements.txt").read_text()
-    assert "lightgbm==" in requirements and "mlflow==" in requirements
+    assert "lightgbm==" in requirements
+    assert "mlflow==" in requirements
     # Logged from code: nothing to unpickle.
     assert not list(mlflow_model.glob("*.pkl"))
     bundle = json.loads((mlflow_model / "artifacts" / "ranker" / "ranker.json").read_text())
@@ -137,7 +139,8 @@ def test_export_from_a_model_folder_writes_a_loadable_mlflow_model(trained, tmp_
     folder = ranker.save(tmp_path / "bundle")
     result = export_model(folder, tmp_path / "models" / "exported")
     out = result.out
-    assert (out / "MLmodel").is_file() and (out / "artifacts" / "ranker" / "booster.txt").is_file()
+    assert (out / "MLmodel").is_file()
+    assert (out / "artifacts" / "ranker" / "booster.txt").is_file()
     record = json.loads((out / "export.json").read_text())
     assert record["source"]["path"] == str(folder.resolve())
     assert record["feature_version"] == FEATURE_VERSION
@@ -175,12 +178,12 @@ def test_corrupt_exported_model_is_refused_with_the_reason(mlflow_model, tmp_pat
     broken = _copy(mlflow_model, tmp_path / "broken")
     booster = broken / "artifacts" / "ranker" / "booster.txt"
     booster.write_text(booster.read_text()[:200])
-    with pytest.raises(ModelLoadError, match="corrupt booster.txt"):
+    with pytest.raises(ModelLoadError, match=r"corrupt booster\.txt"):
         load_ranker(broken)
     target = tmp_path / "models" / "champion"
     export_model(mlflow_model, target)
     before = sorted(p.name for p in target.iterdir())
-    with pytest.raises(ModelLoadError, match="corrupt booster.txt"):
+    with pytest.raises(ModelLoadError, match=r"corrupt booster\.txt"):
         export_model(broken, target)
     assert sorted(p.name for p in target.iterdir()) == before, "a refused export changed --out"
     load_ranker(target)
@@ -198,7 +201,8 @@ def test_incompatible_model_is_refused_naming_both_versions(mlflow_model, tmp_pa
     state_file.write_text(json.dumps(state))
     with pytest.raises(IncompatibleModelError) as info:
         load_ranker(old)
-    assert "'0'" in str(info.value) and repr(FEATURE_VERSION) in str(info.value)
+    assert "'0'" in str(info.value)
+    assert repr(FEATURE_VERSION) in str(info.value)
     with pytest.raises(IncompatibleModelError):
         export_model(old, tmp_path / "out")
     assert not (tmp_path / "out").exists()
@@ -212,7 +216,7 @@ def test_incompatible_model_is_refused_naming_both_versions(mlflow_model, tmp_pa
 
 
 def test_other_folders_are_refused_with_what_was_expected(mlflow_model, tmp_path) -> None:
-    with pytest.raises(ModelLoadError, match="expected ranker.json .* or MLmodel"):
+    with pytest.raises(ModelLoadError, match=r"expected ranker\.json .* or MLmodel"):
         load_ranker(tmp_path)
     with pytest.raises(ModelLoadError, match="no such directory"):
         load_ranker(tmp_path / "missing")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -35,7 +37,7 @@ def _programme(extra_pairings: list[dict] | None = None) -> Programme:
             "capacity": 1,
         },
     ]
-    mentees = [
+    mentees: list[dict[str, Any]] = [
         {
             "mentee_id": "e1",
             "goals": "get better at SQL and python",
@@ -49,7 +51,7 @@ def _programme(extra_pairings: list[dict] | None = None) -> Programme:
         {"mentee_id": "e2", "goals": "learn sql", "skills_wanted": ["sql"]},
         {"mentee_id": "e3", "goals": "python please", "skills_wanted": ["python"]},
     ]
-    pairings = [
+    pairings: list[dict[str, Any]] = [
         {
             "mentor_id": "m1",
             "mentee_id": "e2",
@@ -82,16 +84,22 @@ def test_hand_checked_values(encoder) -> None:
     when = T0 + pd.Timedelta(days=60)
     f = _features(_programme(), encoder, _pairs([("e1", "m1", when), ("e1", "m2", when)]))
     m1, m2 = f.iloc[0], f.iloc[1]
-    assert m1["skill_gap_covered"] == 2 and m1["skill_gap_coverage"] == pytest.approx(2 / 3)
-    assert m1["shared_languages"] == 1 and m1["no_shared_language"] == 0
+    assert m1["skill_gap_covered"] == 2
+    assert m1["skill_gap_coverage"] == pytest.approx(2 / 3)
+    assert m1["shared_languages"] == 1
+    assert m1["no_shared_language"] == 0
     assert m2["no_shared_language"] == 1
     assert m1["seniority_gap"] == 4
     assert m1["timezone_diff_hours"] == 1  # Berlin vs London in January
-    assert m1["same_department"] == 1 and np.isnan(m2["same_department"])
+    assert m1["same_department"] == 1
+    assert np.isnan(m2["same_department"])
     assert m1["mentoring_type_fit"] == 1
-    assert m1["hist_pairings"] == 1 and m1["hist_ratings"] == 1 and m1["hist_load"] == 0
+    assert m1["hist_pairings"] == 1
+    assert m1["hist_ratings"] == 1
+    assert m1["hist_load"] == 0
     assert m1["history_skill_coverage"] == pytest.approx(1 / 3)  # e2 wanted sql
-    assert m2["hist_pairings"] == 0 and np.isnan(m2["sim_goals_history"])
+    assert m2["hist_pairings"] == 0
+    assert np.isnan(m2["sim_goals_history"])
     assert m2["sim_goals_profile"] == 0  # empty profile: no information, not NaN
     assert covered_skills(["sql", "python", "negotiation"], ["SQL", "Python"]) == ["sql", "python"]
 
@@ -115,21 +123,28 @@ def test_structured_fields_compare_normalised_and_unknowns_stay_nan(encoder) -> 
                 "department": "data",
                 "location": "BERLIN ",
                 "mentoring_type": "traditional",
-            },  # fmt: skip
+            },
             {"mentee_id": "y", "mentoring_type": "reverse"},
         ],
         [],
     )
     f = _features(prog, encoder, _pairs([(e, m, T0) for e in ("x", "y") for m in ("a", "b")]))
     xa, xb, ya, yb = (f.iloc[i] for i in range(4))
-    assert xa["same_department"] == 1 and xa["same_location"] == 1  # case and spaces ignored
-    assert xb["same_department"] == 0 and np.isnan(xb["same_location"])  # b's location unknown
+    assert xa["same_department"] == 1
+    assert xa["same_location"] == 1
+    assert xb["same_department"] == 0
+    assert np.isnan(xb["same_location"])
     assert np.isnan(ya["same_department"])  # y's department unknown
-    assert xa["mentoring_type_fit"] == 0 and ya["mentoring_type_fit"] == 1
-    assert np.isnan(xb["mentoring_type_fit"]) and np.isnan(yb["mentoring_type_fit"])  # b: none
-    assert xa["mentoring_type_wanted"] == 0 and ya["mentoring_type_wanted"] == 2
-    assert xa["mentor_tenure_days"] == 10 and np.isnan(xb["mentor_tenure_days"])
-    assert xa["mentor_capacity"] == 2 and xa["hist_load_ratio"] == 0
+    assert xa["mentoring_type_fit"] == 0
+    assert ya["mentoring_type_fit"] == 1
+    assert np.isnan(xb["mentoring_type_fit"])
+    assert np.isnan(yb["mentoring_type_fit"])
+    assert xa["mentoring_type_wanted"] == 0
+    assert ya["mentoring_type_wanted"] == 2
+    assert xa["mentor_tenure_days"] == 10
+    assert np.isnan(xb["mentor_tenure_days"])
+    assert xa["mentor_capacity"] == 2
+    assert xa["hist_load_ratio"] == 0
 
 
 def test_mentoring_types_outside_the_contract_compare_as_given(encoder) -> None:

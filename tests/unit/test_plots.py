@@ -28,10 +28,12 @@ def test_mean_by_group_binary_counts_rates_and_keeps_missing_groups() -> None:
     summary = plots.mean_by_group(values, groups, binary=True)
     rows = summary.set_index("group")
     assert list(rows.index) == ["(missing)", "x", "y"]
-    assert rows.loc["x", "n"] == 2 and rows.loc["x", "mean"] == 0.5
+    assert rows.loc["x", "n"] == 2
+    assert rows.loc["x", "mean"] == 0.5
     assert rows.loc["y", "mean"] == pytest.approx(2 / 3)
     assert rows.loc["(missing)", "n"] == 1
-    assert (summary["low"] <= summary["mean"]).all() and (summary["mean"] <= summary["high"]).all()
+    assert (summary["low"] <= summary["mean"]).all()
+    assert (summary["mean"] <= summary["high"]).all()
     assert set(summary["series"]) == {"value"}  # an unnamed Series gets a readable name
 
 
@@ -43,7 +45,8 @@ def test_mean_by_group_compares_columns_and_respects_order() -> None:
     assert list(summary["series"]) == ["model", "baseline", "model", "baseline"]
     model_large = summary[(summary["group"] == "large") & (summary["series"] == "model")]
     # The missing model value is left out of that mean, not counted as 0.
-    assert model_large["n"].item() == 1 and model_large["mean"].item() == pytest.approx(0.9)
+    assert model_large["n"].item() == 1
+    assert model_large["mean"].item() == pytest.approx(0.9)
 
 
 def test_mean_by_group_rejects_unaligned_groups_and_non_binary_values() -> None:

@@ -92,7 +92,8 @@ def test_training_is_deterministic_and_beats_baselines(synthetic_programme, trai
     # (it measured 0.31 against random 0.11, popularity 0.14 and skill overlap 0.18).
     assert m["model"] > 2.5 * m["random"]
     assert m["model"] > max(m["popularity"], m["skill-overlap"])
-    assert result.primary_metric == "ndcg@10" and result.greater_is_better
+    assert result.primary_metric == "ndcg@10"
+    assert result.greater_is_better
     assert 0 < result.retrieval_recall["recall"] <= 1
 
 

@@ -46,7 +46,8 @@ def test_ties_at_the_cut_are_deterministic_and_spread() -> None:
         tuple(sorted(top_k_columns(scores, 3, tie_offsets([m]))[0].tolist()))
         for m in ("e1", "e2", "e3", "e4")
     }
-    assert len(picks) == 4 and all(10 in p for p in picks)
+    assert len(picks) == 4
+    assert all(10 in p for p in picks)
 
 
 def test_fewer_finite_scores_than_k_are_padded() -> None:

@@ -272,9 +272,9 @@ def build_programme(
     trs = RandomStream(np.random.default_rng(text_seed))
     sim_rng = np.random.default_rng(sim_seed)
     end = int(config.end.timestamp())
-    start = end - int(round(config.years * _SECONDS_PER_YEAR))
+    start = end - round(config.years * _SECONDS_PER_YEAR)
     # The cut-off is a whole day (midnight UTC), so that it reads well in reports.
-    cutoff = end - int(round(config.holdout_fraction * config.years * _SECONDS_PER_YEAR))
+    cutoff = end - round(config.holdout_fraction * config.years * _SECONDS_PER_YEAR)
     cutoff -= cutoff % 86_400
     if cutoff <= start:
         raise ValueError("holdout_fraction leaves no history before the hold-out period")

@@ -117,9 +117,7 @@ def derive_pairing_id(mentor_id: str, mentee_id: str, created_at: datetime | pd.
 def _is_missing(value: Any) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
         return True
-    if isinstance(value, float | np.floating) and np.isnan(value):
-        return True
-    return False
+    return bool(isinstance(value, float | np.floating) and np.isnan(value))
 
 
 def _cell_str(value: Any) -> str:
@@ -539,10 +537,7 @@ def _check_ids(
     id_col = spec.id_column
     n = len(raw)
     derived = np.zeros(n, dtype=bool)
-    if id_col in parsed:
-        ids = parsed[id_col].values.copy()
-    else:
-        ids = pd.Series([None] * n, dtype=object)
+    ids = parsed[id_col].values.copy() if id_col in parsed else pd.Series([None] * n, dtype=object)
     missing = ids.isna().to_numpy()
 
     if spec.name == PAIRINGS.name:

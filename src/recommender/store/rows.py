@@ -114,7 +114,7 @@ def _jsonable(kind: Kind, value: Any) -> Any:
         return float(value)
     if kind is Kind.BOOL:
         return bool(value)
-    return str(value) if kind is not Kind.TEXT else str(value)
+    return str(value)
 
 
 def row_to_dict(name: str, row: pd.Series | dict[str, Any]) -> dict[str, Any]:

@@ -106,7 +106,7 @@ def train_ranker(
             "successful pairing (at least 2 are needed, more for a useful model); record more "
             "outcomes or use the embedding+rules ranking until then"
         )
-    n_valid = int(round(len(requests.queries) * cfg.validation_fraction))
+    n_valid = round(len(requests.queries) * cfg.validation_fraction)
     n_valid = min(max(n_valid, 1), len(requests.queries) - 1)
     order = requests.queries["as_of"].rank(method="first").to_numpy()
     is_valid = order > len(requests.queries) - n_valid
