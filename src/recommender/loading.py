@@ -24,7 +24,8 @@ from urllib.parse import urlparse
 from urllib.request import url2pathname
 
 from recommender.config import Settings, get_settings
-from recommender.features.embeddings import TextEncoder, get_encoder
+from recommender.features import embeddings
+from recommender.features.embeddings import TextEncoder
 from recommender.models import IncompatibleModelError, MentorRanker, ModelLoadError
 from recommender.registry import (
     download_model,
@@ -128,13 +129,13 @@ def encoder_for(
     if default is None and wanted and name and name != settings.embedding_model:
         # Load only the model the ranker needs, not the configured one as well.
         settings = settings.model_copy(update={"embedding_model": name})
-    encoder = default or get_encoder(settings)
+    encoder = default or embeddings.get_encoder(settings)
     if not wanted or encoder.model_id == wanted:
         return encoder
     found = encoder.model_id
     if name and name != settings.embedding_model:
         try:
-            encoder = get_encoder(settings.model_copy(update={"embedding_model": name}))
+            encoder = embeddings.get_encoder(settings.model_copy(update={"embedding_model": name}))
         except (RuntimeError, ValueError) as exc:
             raise IncompatibleModelError(
                 f"the model was trained with embedding model {wanted!r}, which cannot be "
