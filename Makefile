@@ -19,21 +19,16 @@ $(VENV)/.installed: pyproject.toml
 demo: install
 	$(BIN)/recommender demo
 
-# Tests are type-checked (untyped test functions included) one folder at a time: each folder is
-# its own import root (pytest's rootdir-relative imports), so two conftest.py never collide.
-TEST_DIRS := tests/conftest.py $(sort $(dir $(wildcard tests/*/*.py)))
-
 lint: install typecheck
 	$(BIN)/ruff check src serve tests bench
 	$(BIN)/ruff format --check src serve tests bench
 	$(BIN)/lint-imports
 
 # mypy alone (also the pre-commit hook, which may run in another environment: then the mypy on
-# PATH): src/ and serve/ fully typed, tests with untyped defs allowed.
+# PATH): src/ and serve/ fully typed, tests with untyped test functions allowed (pyproject).
 MYPY = $(if $(wildcard $(BIN)/mypy),$(BIN)/mypy,mypy)
 typecheck:
 	$(MYPY)
-	$(foreach d,$(TEST_DIRS),$(MYPY) --allow-untyped-defs $(d) &&) true
 
 # The full suite, slow tests and notebooks included: the command CI runs.
 test: install lint

@@ -45,6 +45,7 @@ def main() -> None:
     from recommender.data.generate import build_programme
     from recommender.data.generator.config import GeneratorConfig
     from recommender.features.embeddings import HashingEncoder
+    from recommender.ranking.capacity import remaining_at
     from recommender.ranking.matching import solve_assignment
     from recommender.service import RecommenderService
     from recommender.store.io import import_programme
@@ -90,8 +91,8 @@ def main() -> None:
     service.start()
     limit_threads()
     cohort = [str(m) for m in service.snapshot.context.mentees.index[-args.cohort :]]
-    free = service.snapshot.index.remaining(np.zeros(len(service.snapshot.index)))
-    print(f"cohort: {len(cohort)} mentees; places free before history load: {int(free.sum())}")
+    free = remaining_at(service.snapshot.context, service.now())
+    print(f"cohort: {len(cohort)} mentees; places free now: {int(free.sum())}")
 
     runs = []
     plan: dict = {}  # type: ignore[type-arg]

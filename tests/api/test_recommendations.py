@@ -47,14 +47,34 @@ def test_known_mentee_gets_ranked_mentors_from_the_model(
     assert len({r["mentor_id"] for r in results}) == 7
 
 
-def test_same_ranking_as_the_shared_batch_path(
-    client: TestClient, viewer: dict[str, str], service: RecommenderService
+def test_batch_and_service_rank_alike_with_pending_proposals(
+    client: TestClient,
+    admin: dict[str, str],
+    viewer: dict[str, str],
+    service: RecommenderService,
 ) -> None:
-    """The API ranks through rank_requests: the batch recommender gives the same top-k."""
+    """One capacity rule: the API and the batch recommender return the same ranking from the
+    same state, with open proposals holding their mentors' places in both."""
+    from recommender.ranking.capacity import remaining_at
     from recommender.ranking.recommend import recommend_batch
 
+    mentee, *others = _mentees(service, 40)
+    before = [r["mentor_id"] for r in _recommend(client, viewer, mentee_id=mentee, k=10)["results"]]
+    # Fill the top three mentors' free places with proposals to other mentees.
+    filled = before[:3]
+    context = service.snapshot.context
+    free = dict(zip(context.mentors.index, remaining_at(context, service.now()), strict=True))
+    spare = iter(others)
+    for mentor in filled:
+        for _ in range(int(free[mentor])):
+            body = {"mentor_id": mentor, "mentee_id": next(spare), "status": "proposed"}
+            assert client.post("/v1/pairings", json=body, headers=admin).status_code == 201
+    service.flush()  # the history features catch up too: both sides read one snapshot
     snap = service.snapshot
-    mentee = _mentees(service, 2)[0]
+    assert all(
+        remaining_at(snap.context, service.now())[snap.index.position[m]] == 0 for m in filled
+    )
+
     api = _recommend(client, viewer, mentee_id=mentee, k=10)
     batch = recommend_batch(
         snap.scorer,
@@ -65,10 +85,11 @@ def test_same_ranking_as_the_shared_batch_path(
         snap.retrieval,
         as_of=pd.Timestamp(api["as_of"]),
     )
-    # Open proposals also hold places in the service; exclude their mentors from the batch.
-    held = set(snap.index.ids[~snap.index.has_room()])
-    expected = [m for m in batch["mentor_id"] if m not in held]
-    assert [r["mentor_id"] for r in api["results"]][: len(expected)] == expected
+    shown = [r["mentor_id"] for r in api["results"]]
+    assert shown == list(batch["mentor_id"])
+    assert [r["score"] for r in api["results"]] == pytest.approx(list(batch["score"]), abs=1e-9)
+    assert not set(filled) & set(shown)  # held by the proposals in both
+    assert len(shown) == 10
 
 
 def test_default_k_is_10_and_the_range_is_1_to_100(
@@ -230,14 +251,14 @@ def test_filters_are_honoured(
         assert "spanish" in skill_set(row["languages"])
         assert "peer" in row["mentoring_types"]
 
-    tz = utc_offset_hours(context.mentees.at[mentee, "timezone"])
+    tz = utc_offset_hours(context.mentees["timezone"].loc[mentee])
     assert tz is not None
     body = _recommend(
         client, viewer, mentee_id=mentee, k=100, filters={"max_timezone_diff_hours": 2}
     )
     assert body["results"]
     for r in body["results"]:
-        mentor_tz = utc_offset_hours(mentors.at[r["mentor_id"], "timezone"])
+        mentor_tz = utc_offset_hours(mentors["timezone"].loc[r["mentor_id"]])
         assert mentor_tz is not None
         gap = abs(mentor_tz - tz)
         assert min(gap, 24 - gap) <= 2
@@ -259,9 +280,9 @@ def test_reasons_only_name_skills_both_sides_have(
     vocabulary |= set().union(*map(skill_set, context.mentees["skills_wanted"]))
     named_any = 0
     for mentee in _mentees(service, 25):
-        wanted = list(context.mentees.at[mentee, "skills_wanted"])
+        wanted: list[str] = list(context.mentees["skills_wanted"].loc[mentee])
         for r in _recommend(client, viewer, mentee_id=mentee, k=10)["results"]:
-            offered = list(context.mentors.at[r["mentor_id"], "skills"])
+            offered: list[str] = list(context.mentors["skills"].loc[r["mentor_id"]])
             both = skill_set(covered_skills(wanted, offered))
             for reason in r["reasons"] + r["cautions"]:
                 if reason["code"] == "skills" and "covered_skills" in reason["evidence"]:

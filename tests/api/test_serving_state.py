@@ -15,7 +15,6 @@ from recommender.ranking.explain import (
     FAMILIES,
     MENTEE_ONLY,
     explain_pair,
-    rules_contributions,
     unexplained_features,
 )
 from recommender.ranking.recommend import rank_requests
@@ -171,7 +170,7 @@ def test_rules_contributions_sum_to_the_rules_score() -> None:
     rng = np.random.default_rng(3)
     features = pd.DataFrame(rng.normal(size=(50, len(FEATURES))) * 4, columns=list(FEATURES))
     features.iloc[::7, 3] = np.nan
-    total = rules_contributions(features).sum(axis=1).to_numpy()
+    total = RulesScorer().contributions(features).sum(axis=1).to_numpy()
     np.testing.assert_allclose(total, RulesScorer().score(features))
 
 

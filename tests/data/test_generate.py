@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -277,7 +278,8 @@ def test_success_rate_and_volume_are_realistic(mid: SyntheticProgramme) -> None:
 def test_success_probability_is_monotone_in_each_factor() -> None:
     grid = np.linspace(0.0, 1.0, 11)
     for factor in ("coverage", "theme_fit"):
-        assert np.all(np.diff(success_probability(**{factor: grid})) > 0)
+        factors: dict[str, Any] = {factor: grid}
+        assert np.all(np.diff(success_probability(**factors)) > 0)
     assert np.all(np.diff(success_probability(tz_overlap=np.linspace(0, 10, 11))) > 0)
     assert np.all(np.diff(success_probability(mentor_quality=np.linspace(-2, 2, 9))) > 0)
     assert np.all(np.diff(success_probability(load=np.arange(4), capacity=4)) < 0)
@@ -285,7 +287,7 @@ def test_success_probability_is_monotone_in_each_factor() -> None:
     assert success_probability(shared_language=False) < 0.5 * success_probability()
     assert success_probability(type_offered=False) < success_probability()
     # A mentor at capacity is much less likely to work out than one with room.
-    good = dict(coverage=1.0, theme_fit=1.0)
+    good: dict[str, Any] = {"coverage": 1.0, "theme_fit": 1.0}
     assert (
         success_probability(load=2, capacity=2, **good)
         < success_probability(load=1, capacity=2, **good) - 0.1
@@ -309,7 +311,7 @@ def test_seniority_effect_depends_on_mentoring_type() -> None:
 
 
 def test_contributions_add_up_to_the_logit() -> None:
-    factors = dict(
+    factors: dict[str, Any] = dict(
         coverage=[0.2, 0.9],
         theme_fit=[1.0, 0.0],
         seniority_gap=[2, -1],
@@ -451,7 +453,7 @@ def test_oracle_ranks_who_actually_paired_successfully_first(mid: SyntheticProgr
     # Mentors proposed in the simulation were eligible at the time.
     proposed = set(zip(held["mentee_id"], held["mentor_id"], strict=True))
     everyone = mid.oracle.to_frame().set_index(["mentee_id", "mentor_id"])
-    assert everyone.loc[sorted(proposed), "eligible"].all()
+    assert everyone["eligible"].loc[sorted(proposed)].all()
 
 
 # --- vocabulary and text machinery --------------------------------------------------------------

@@ -181,7 +181,9 @@ def test_missing_required_column(make_programme, fx: SimpleNamespace) -> None:
     assert "did you mean 'mentorid'" in issue.message
     assert len(result.programme.mentors) == 0
     assert len(result.rejected["mentors"]) == 4
-    assert "missing required column 'mentor_id'" in result.rejected["mentors"].loc[0, "_reasons"]
+    assert "missing required column 'mentor_id'" in str(
+        result.rejected["mentors"].loc[0, "_reasons"]
+    )
 
 
 def test_missing_required_pairing_created_at(make_programme, fx: SimpleNamespace) -> None:

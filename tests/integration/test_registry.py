@@ -437,7 +437,9 @@ def test_a_champion_that_changes_during_the_run_is_not_overwritten(
 
     def evaluate_while_another_job_promotes(*args, **kwargs):
         if not interloper:  # another retrain finishes first and promotes a new version
-            logged = reg.LoggedRanker(source.source, source.model_id, source.run_id, "")
+            logged = reg.LoggedRanker(
+                str(source.source), str(source.model_id), str(source.run_id), ""
+            )
             interloper.append(registry.register(logged))
             registry.set_alias(CHAMPION, interloper[0])
         return evaluate(*args, **kwargs)

@@ -261,7 +261,7 @@ def test_put_many_validates_its_input(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="non-finite"):
         cache.put_many("m", "query", ["a"], np.array([[np.nan, 1.0]]))
     with pytest.raises(ValueError, match="role must be one of"):
-        cache.put_many("m", "mentor", ["a"], np.ones((1, 4)))
+        cache.put_many("m", "mentor", ["a"], np.ones((1, 4)))  # type: ignore[arg-type]
     assert cache.count() == 0
 
 
@@ -424,7 +424,7 @@ def _fake_encoder(
     monkeypatch: pytest.MonkeyPatch, model: FakeModel, batch_size: int = 2
 ) -> SentenceTransformerEncoder:
     loaded = embeddings._LoadedModel(
-        model=model,
+        model=model,  # type: ignore[arg-type]
         model_id="fake@0",
         dimension=8,
         info={"name": "fake", "dimension": 8},

@@ -22,7 +22,7 @@ def _index(pairings: list[dict]) -> HistoryIndex:
 
 def _stats(index: HistoryIndex, mentor: str, when: pd.Timestamp) -> dict[str, float]:
     row = index.stats(np.array([mentor], dtype=object), to_seconds(pd.Series([when])))
-    return row.iloc[0].to_dict()
+    return {str(k): float(v) for k, v in row.iloc[0].items()}
 
 
 def test_outcome_is_provisional_until_the_pairing_ends() -> None:

@@ -219,7 +219,12 @@ def test_relevant_item_missing_from_a_served_list_is_a_miss() -> None:
 def test_custom_column_names() -> None:
     truth = HAND_TRUTH.rename(columns={"mentee_id": "q", "mentor_id": "pro", "label": "rel"})
     pred = HAND_PRED.rename(columns={"mentee_id": "q", "mentor_id": "pro", "score": "s"})
-    cols = {"col_user": "q", "col_item": "pro", "col_rating": "rel", "col_prediction": "s"}
+    cols: dict[str, Any] = {
+        "col_user": "q",
+        "col_item": "pro",
+        "col_rating": "rel",
+        "col_prediction": "s",
+    }
     assert M.ndcg_at_k(truth, pred, 3, **cols) == pytest.approx(HAND_EXPECTED["ndcg", 3])
     assert M.ndcg_at_k_per_user(truth, pred, 3, **cols).index.name == "q"
 
@@ -385,7 +390,7 @@ def test_by_group() -> None:
     expected = {"(missing)": 0.0, "x": 0.75, "y": 1.0}
     assert B.by_group(M.mrr, truth, pred, groups) == expected
     assert B.by_group(M.mrr_per_user, truth, pred, groups) == expected
-    assert B.by_group("mrr", truth, pred, dict(groups)) == expected
+    assert B.by_group("mrr", truth, pred, groups.to_dict()) == expected
     # Cut-off by name or keyword.
     assert B.by_group("hit_rate@1", truth, pred, groups) == {"(missing)": 0.0, "x": 0.5, "y": 1.0}
     assert B.by_group(M.hit_rate_at_k, truth, pred, groups, k=1) == {

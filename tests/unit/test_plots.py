@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -81,7 +83,7 @@ def test_feature_importance_and_contributions_order_their_bars() -> None:
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels == ["c", "b"]  # largest drawn at the top
     fig = plots.contribution_bars(pd.Series({"x": -0.5, "y": 0.1, "z": 0.02}), top=2)
-    bars = fig.axes[0].patches
+    bars: list[Any] = list(fig.axes[0].patches)
     assert [round(b.get_width(), 2) for b in bars] == [0.1, -0.5]
     assert bars[0].get_facecolor() != bars[1].get_facecolor()  # sign is colour-coded
 
@@ -94,7 +96,7 @@ def test_metrics_at_k_draws_a_line_per_ranker() -> None:
     fig = plots.metrics_at_k(table, title="split")
     ndcg, recall = fig.axes
     assert [line.get_label() for line in ndcg.get_lines()] == ["model", "random"]
-    assert list(ndcg.get_lines()[0].get_xdata()) == [5, 10]  # sorted by k
+    assert list(np.asarray(ndcg.get_lines()[0].get_xdata())) == [5, 10]  # sorted by k
     assert ndcg.get_lines()[0].get_linestyle() == "-"
     assert ndcg.get_lines()[1].get_linestyle() == "--"
     assert recall.get_title() == "split RECALL@k"

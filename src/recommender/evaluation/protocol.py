@@ -24,9 +24,10 @@ from recommender.data.contract import Programme
 from recommender.data.labels import LabelPolicy
 from recommender.evaluation import metrics as M
 from recommender.evaluation.requests import NotEnoughDataError, held_out_requests
+from recommender.features.context import FeatureContext
 from recommender.features.embeddings import TextEncoder
 from recommender.features.history import to_seconds
-from recommender.features.pairs import FeatureContext, PairFeaturizer
+from recommender.features.pairs import PairFeaturizer
 from recommender.ranking.recommend import rank_requests
 from recommender.ranking.retrieval import (
     RetrievalConfig,

@@ -10,9 +10,7 @@ into the features in :data:`FEATURES`, each computed from data strictly before `
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self
 
 import numpy as np
 import pandas as pd
@@ -20,12 +18,10 @@ import pandas as pd
 from recommender.data.contract import CONTRACT_VERSION, MENTORING_TYPES, Programme
 from recommender.data.labels import LabelPolicy
 from recommender.data.timezones import offset_hours_series
+from recommender.features.context import FeatureContext, People, encode_mentees, encode_mentors
 from recommender.features.embeddings import TextEncoder
 from recommender.features.history import STATS, HistoryIndex, to_seconds
 from recommender.features.text import (
-    join_list,
-    mentee_goal_text,
-    mentor_profile_text,
     skill_set,
 )
 
@@ -84,155 +80,17 @@ FEATURES: dict[str, str] = {
 }
 
 PAIR_COLUMNS = ("mentee_id", "mentor_id", "as_of")
-_T = TypeVar("_T")
 
 
 class FeatureVersionError(ValueError):
     """Raised when saved feature state comes from an incompatible version."""
 
 
-@dataclass
-class FeatureContext:
-    """A programme's data prepared for feature computation (rebuilt at serving time, never
-    saved with a model): people frames, embeddings and the history index."""
-
-    mentors: pd.DataFrame  # indexed by mentor_id
-    mentees: pd.DataFrame  # indexed by mentee_id
-    encoder: TextEncoder
-    history: HistoryIndex
-    mentor_profile: np.ndarray
-    mentor_skills: np.ndarray
-    mentee_goals: np.ndarray
-    mentee_profile: np.ndarray
-    mentee_wanted: np.ndarray
-    mentor_tz: np.ndarray
-    mentee_tz: np.ndarray
-    pairings: pd.DataFrame
-    skill_vectors: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
-    _paired: dict[str, list[tuple[str, pd.Timestamp]]] | None = None
-    #: Structures derived from this context's data (e.g. retrieval's per-mentor arrays), built on
-    #: first use. Not an init field, so ``dataclasses.replace`` starts the copy with an empty one.
-    #: A key names the parts it derives from ("mentors", "mentees", "history"), so a copy that
-    #: changes only some parts can keep the other entries (recommender.service.updates).
-    derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
-
-    def previous_pairs(self, mentee_id: str) -> list[tuple[str, pd.Timestamp]]:
-        """(mentor_id, created_at) of every pairing the mentee has had."""
-        if self._paired is None:
-            paired: dict[str, list[tuple[str, pd.Timestamp]]] = {}
-            for mentee, mentor, created in zip(
-                self.pairings["mentee_id"],
-                self.pairings["mentor_id"],
-                self.pairings["created_at"],
-                strict=True,
-            ):
-                paired.setdefault(mentee, []).append((mentor, created))
-            self._paired = paired
-        return self._paired.get(mentee_id, [])
-
-    def derive(self, key: str, table: str, build: Callable[[], _T]) -> _T:
-        """The structure ``build()`` derives from this context's data, built on first use and
-        kept in :attr:`derived` under ``key`` (which must name the parts it derives from, see
-        there). It is rebuilt when ``table`` ("mentors" or "mentees") changed length
-        (:meth:`add_mentees`)."""
-        n_rows = len(self.mentees if table == "mentees" else self.mentors)
-        entry = self.derived.get(key)
-        if entry is None or entry[0] != n_rows:
-            entry = (n_rows, build())
-            self.derived[key] = entry
-        return cast(_T, entry[1])
-
-    def position_map(self, table: str) -> dict[str, int]:
-        """{id: row position} of ``table`` ("mentors" or "mentees"), built once per context."""
-        frame = self.mentees if table == "mentees" else self.mentors
-        return self.derive(
-            f"positions.{table}", table, lambda: {key: i for i, key in enumerate(frame.index)}
-        )
-
-    def positions(self, table: str, ids: pd.Series | np.ndarray) -> np.ndarray:
-        """Row positions of ``ids`` in ``table`` ("mentors" or "mentees"); KeyError naming
-        unknown ids."""
-        frame = self.mentees if table == "mentees" else self.mentors
-        values = np.asarray(ids, dtype=object)
-        if len(values) <= 4096:
-            # A dict lookup per id: pandas' get_indexer costs ~0.3 ms per call even for one id.
-            lookup = self.position_map(table)
-            pos = np.fromiter((lookup.get(v, -1) for v in values), np.int64, len(values))
-        else:
-            pos = frame.index.get_indexer(pd.Index(values))
-        if (pos < 0).any():
-            missing = values[pos < 0][:5].tolist()
-            raise KeyError(f"unknown {table[:-1]} ids: {missing}")
-        return pos
-
-    def mentor_positions(self, ids: pd.Series | np.ndarray) -> np.ndarray:
-        """Row positions of mentor ids in :attr:`mentors` (KeyError naming unknown ids)."""
-        return self.positions("mentors", ids)
-
-    def mentee_positions(self, ids: pd.Series | np.ndarray) -> np.ndarray:
-        """Row positions of mentee ids in :attr:`mentees` (KeyError naming unknown ids)."""
-        return self.positions("mentees", ids)
-
-    def skill_matrix(self, skills: list[str], role: str) -> np.ndarray:
-        """Embeddings of normalised skill names (each encoded once per context)."""
-        missing = [s for s in skills if (role, s) not in self.skill_vectors]
-        if missing:
-            enc = (
-                self.encoder.encode_queries(missing)
-                if role == "query"
-                else self.encoder.encode_documents(missing)
-            )
-            for s, v in zip(missing, enc, strict=True):
-                self.skill_vectors[(role, s)] = v
-        if not skills:
-            return np.zeros((0, self.encoder.dimension), dtype=np.float32)
-        return np.vstack([self.skill_vectors[(role, s)] for s in skills])
-
-    def add_mentees(self, mentees: pd.DataFrame) -> None:
-        """Register extra mentees (e.g. an inline profile in an API request)."""
-        new = mentees.set_index("mentee_id", drop=False)
-        new = new[~new.index.isin(self.mentees.index)]
-        if new.empty:
-            return
-        goals, profile, wanted = encode_mentees(self.encoder, new)
-        self.mentees = pd.concat([self.mentees, new])
-        self.mentee_goals = np.vstack([self.mentee_goals, goals])
-        self.mentee_profile = np.vstack([self.mentee_profile, profile])
-        self.mentee_wanted = np.vstack([self.mentee_wanted, wanted])
-        self.mentee_tz = np.concatenate([self.mentee_tz, offset_hours_series(new["timezone"])])
-
-
-def encode_mentors(encoder: TextEncoder, mentors: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """The vectors a context holds per mentor: (profile, skills), encoded as documents."""
-    profile = encoder.encode_documents(
-        [
-            mentor_profile_text(p, t)
-            for p, t in zip(mentors["profile"], mentors["title"], strict=True)
-        ]
-    )
-    return profile, encoder.encode_documents([join_list(s) for s in mentors["skills"]])
-
-
-def encode_mentees(
-    encoder: TextEncoder, mentees: pd.DataFrame
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The vectors a context holds per mentee: (goals, profile, wanted skills), as queries."""
-    goals = [
-        mentee_goal_text(g, w)
-        for g, w in zip(mentees["goals"], mentees["skills_wanted"], strict=True)
-    ]
-    return (
-        encoder.encode_queries(goals),
-        encoder.encode_queries([str(p or "") for p in mentees["profile"]]),
-        encoder.encode_queries([join_list(w) for w in mentees["skills_wanted"]]),
-    )
-
-
-def person_sets(context: FeatureContext, table: str, column: str) -> list[frozenset[str]]:
-    """Each person's normalised set for a list column, built once per context."""
+def person_sets(context: FeatureContext, table: People, column: str) -> list[frozenset[str]]:
+    """Each person's normalised set for a list column, built once per generation of them."""
     frame = context.mentees if table == "mentees" else context.mentors
     return context.derive(
-        f"sets.{table}.{column}", table, lambda: [skill_set(v) for v in frame[column]]
+        f"sets.{table}.{column}", (table,), lambda: [skill_set(v) for v in frame[column]]
     )
 
 
@@ -282,10 +140,13 @@ def _type_mask(value: Any) -> int:
 PersonColumns = dict[str, np.ndarray]
 
 
-def _person_columns(context: FeatureContext, table: str) -> PersonColumns:
-    """Each person's fields as plain arrays, built once per context: per-pair features are then
-    numpy gathers (no DataFrame per call; a single API request featurises ~150 pairs)."""
-    return context.derive(f"columns.{table}", table, lambda: _build_person_columns(context, table))
+def _person_columns(context: FeatureContext, table: People) -> PersonColumns:
+    """Each person's fields as plain arrays, built once per generation of them: per-pair
+    features are then numpy gathers (no DataFrame per call; a single API request featurises
+    ~150 pairs)."""
+    return context.derive(
+        f"columns.{table}", (table,), lambda: _build_person_columns(context, table)
+    )
 
 
 def _build_person_columns(context: FeatureContext, table: str) -> PersonColumns:
@@ -319,9 +180,12 @@ def _build_person_columns(context: FeatureContext, table: str) -> PersonColumns:
 
 
 def history_codes(context: FeatureContext) -> np.ndarray:
-    """Each mentor's code in the history index (by position), built once per context."""
+    """Each mentor's code in the history index (by position), built once per generation of
+    the mentors and the history."""
     ids = context.mentors.index.to_numpy(dtype=object)
-    return context.derive("mentors+history:codes", "mentors", lambda: context.history.codes(ids))
+    return context.derive(
+        "history.codes", ("mentors", "history"), lambda: context.history.codes(ids)
+    )
 
 
 def _same(

@@ -9,8 +9,8 @@ actually lists (:func:`~recommender.features.text.covered_skills`), the language
 both people list, the time-zone gap, the mentor's outcome counts. A family whose evidence cannot
 be stated truthfully (no exactly shared skill, say) is described without naming anything.
 
-Without a trained model the cold-start :class:`~recommender.ranking.scoring.RulesScorer` is
-linear, so :func:`rules_contributions` gives the same decomposition of its score.
+Every scorer splits its own score (:meth:`~recommender.ranking.scoring.Scorer.contributions`):
+the model through LightGBM, the cold-start rules score term by term.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from recommender.data.labels import LabelPolicy
 from recommender.features.history import to_seconds
 from recommender.features.pairs import FEATURES
 from recommender.features.text import covered_skills, skill_set
-from recommender.ranking.scoring import RULE_WEIGHTS
 
 #: Feature families: which features' contributions are summed into one reason.
 FAMILIES: dict[str, tuple[str, ...]] = {
@@ -89,19 +88,6 @@ class Reason:
 class Explanation:
     reasons: list[Reason]
     cautions: list[Reason]
-
-
-def rules_contributions(features: pd.DataFrame) -> pd.DataFrame:
-    """Per-feature contributions to :meth:`RulesScorer.score` (plus a zero ``bias`` column);
-    each row sums to the rules score."""
-    out = pd.DataFrame(0.0, index=features.index, columns=[*features.columns, "bias"])
-    for column, weight in RULE_WEIGHTS.items():
-        out[column] = weight * np.nan_to_num(features[column].to_numpy(dtype=np.float64))
-    tz = np.nan_to_num(features["timezone_diff_hours"].to_numpy(dtype=np.float64))
-    out["timezone_diff_hours"] += -0.03 * np.clip(tz - 3.0, 0.0, None)
-    gap = features["seniority_gap"].to_numpy(dtype=np.float64)
-    out["seniority_gap"] += -0.1 * np.nan_to_num(np.clip(-gap, 0.0, None))
-    return out
 
 
 def family_contributions(contributions: pd.DataFrame) -> pd.DataFrame:

@@ -1,15 +1,14 @@
-"""The in-memory mentor index a service ranks against: filters, capacity reservations and the
-retrieval signals of a :class:`~recommender.features.pairs.FeatureContext`, kept between requests.
+"""The in-memory mentor index a service ranks against: request filters and the retrieval
+signals of a :class:`~recommender.features.context.FeatureContext`, kept between requests.
 
 Nothing here decides who is eligible or how candidates are scored; that stays in
-:mod:`recommender.ranking.retrieval` and :mod:`recommender.ranking.recommend`. The index only
-adds what a long-running service needs on top:
+:mod:`recommender.ranking.retrieval` (with capacity in :mod:`recommender.ranking.capacity`) and
+:mod:`recommender.ranking.recommend`, which batch jobs use too. The index only adds what a
+long-running service needs on top:
 
 - :class:`MentorIndex`: per-mentor arrays for the request filters (department, language,
-  mentoring type, time-zone distance, exclusions) and the *open* load of each mentor, counting
-  recent proposals too, so one mentor is not offered to more mentees than they can take while
-  proposals await an answer. Both become the ``candidate_mask`` that retrieval applies on top of
-  its own eligibility rules.
+  mentoring type, time-zone distance, exclusions), which become the ``candidate_mask`` that
+  retrieval applies on top of its own eligibility rules.
 - :class:`SignalCache`: the retrieval :class:`~recommender.ranking.retrieval.SignalScorer` of
   each snapshot, built once instead of once per request (it dominated single-request latency),
   and patched in place of a rebuild when a few mentors change.
@@ -26,13 +25,19 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from recommender.features.pairs import FeatureContext
+from recommender.features.context import FeatureContext
 from recommender.features.text import normalise_skill, skill_set
+from recommender.ranking.capacity import mentor_capacity
 from recommender.ranking.retrieval import SignalScorer
 
-#: Pairings that hold one of the mentor's places (a proposal only for PROPOSAL_HOLD_DAYS).
-OPEN_STATUSES = ("accepted", "active")
-PROPOSAL_HOLD_DAYS = 30
+__all__ = [
+    "CandidateFilters",
+    "MentorIndex",
+    "MentorRemap",
+    "SignalCache",
+    "mentor_index",
+    "patch_signal_scorer",
+]
 
 
 @dataclass(frozen=True)
@@ -54,32 +59,9 @@ def _key(value: object) -> str:
     return normalise_skill(str(value)) if isinstance(value, str) else ""
 
 
-def open_load(
-    pairings: pd.DataFrame,
-    mentor_ids: pd.Index,
-    now: pd.Timestamp,
-    proposal_hold_days: float = PROPOSAL_HOLD_DAYS,
-) -> np.ndarray:
-    """Places each mentor has taken at ``now``: accepted or active pairings not yet ended, plus
-    proposals made in the last ``proposal_hold_days`` (awaiting an answer)."""
-    if pairings.empty:
-        return np.zeros(len(mentor_ids))
-    status = pairings["status"].astype(object)
-    created = pairings["created_at"]
-    ended = pairings["ended_at"]
-    not_ended = ended.isna() | (ended > now)
-    started = created <= now
-    held = status.isin(OPEN_STATUSES) & not_ended & started
-    held |= (
-        (status == "proposed") & started & (created > now - pd.Timedelta(days=proposal_hold_days))
-    )
-    counts = pairings.loc[held.to_numpy(dtype=bool), "mentor_id"].value_counts()
-    return counts.reindex(mentor_ids, fill_value=0).to_numpy(dtype=np.float64)
-
-
 @dataclass
 class MentorIndex:
-    """Per-mentor arrays for filters and capacity, in the order of ``context.mentors``."""
+    """Per-mentor arrays for the request filters, in the order of ``context.mentors``."""
 
     ids: pd.Index
     position: dict[str, int]
@@ -88,19 +70,12 @@ class MentorIndex:
     mentoring_types: dict[str, np.ndarray]  # type -> who offers it
     timezone: np.ndarray  # UTC offset hours (NaN unknown)
     capacity: np.ndarray  # float (inf unknown)
-    open_load: np.ndarray  # places taken now (see :func:`open_load`)
     groups: np.ndarray  # audit group (None unknown); reports only, never ranking
-    built_at: pd.Timestamp
     _department_masks: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def build(
-        cls,
-        context: FeatureContext,
-        now: pd.Timestamp,
-        proposal_hold_days: float = PROPOSAL_HOLD_DAYS,
-    ) -> MentorIndex:
-        """The index of ``context``'s mentors, with loads as of ``now``."""
+    def build(cls, context: FeatureContext) -> MentorIndex:
+        """The index of ``context``'s mentors (see :func:`mentor_index` for the cached one)."""
         mentors = context.mentors
         n = len(mentors)
         languages: dict[str, np.ndarray] = {}
@@ -119,25 +94,12 @@ class MentorIndex:
             languages=languages,
             mentoring_types=types,
             timezone=np.asarray(context.mentor_tz, dtype=np.float64),
-            capacity=mentors["capacity"]
-            .astype("Float64")
-            .to_numpy(dtype=np.float64, na_value=np.inf),
-            open_load=open_load(context.pairings, mentors.index, now, proposal_hold_days),
+            capacity=mentor_capacity(context),
             groups=mentors["group"].astype(object).to_numpy(),
-            built_at=now,
         )
 
     def __len__(self) -> int:
         return len(self.ids)
-
-    def has_room(self) -> np.ndarray:
-        """Mentors whose open load leaves a place free."""
-        return self.open_load < self.capacity
-
-    def remaining(self, history_load: np.ndarray) -> np.ndarray:
-        """Free places per mentor given their history load (the larger load counts)."""
-        taken = np.maximum(self.open_load, np.asarray(history_load, dtype=np.float64))
-        return np.clip(self.capacity - taken, 0, None)
 
     def speaks_any(self, languages: Iterable[str]) -> np.ndarray:
         out = np.zeros(len(self), dtype=bool)
@@ -163,9 +125,9 @@ class MentorIndex:
         return np.array([p for p in found if p is not None], dtype=np.int64)
 
     def mask(self, filters: CandidateFilters, mentee_timezone: float | None) -> np.ndarray:
-        """Mentors that pass ``filters`` for a mentee in ``mentee_timezone`` (UTC offset hours)
-        and have a place free."""
-        out = self.has_room()
+        """Mentors that pass ``filters`` for a mentee in ``mentee_timezone`` (UTC offset
+        hours); eligibility (places free, availability, past pairs) is retrieval's."""
+        out = np.ones(len(self), dtype=bool)
         if filters.departments:
             out &= self.in_departments(filters.departments)
         if filters.languages:
@@ -184,6 +146,11 @@ class MentorIndex:
         if filters.exclude_mentor_ids:
             out[self.positions(filters.exclude_mentor_ids)] = False
         return out
+
+
+def mentor_index(context: FeatureContext) -> MentorIndex:
+    """The :class:`MentorIndex` of ``context``, built once per generation of its mentors."""
+    return context.derive("index.mentors", ("mentors",), lambda: MentorIndex.build(context))
 
 
 # --------------------------------------------------------------------------- retrieval signals
@@ -279,10 +246,8 @@ class SignalCache:
         self._lock = threading.Lock()
 
     def __call__(self, context: FeatureContext, snapshot_secs: int) -> SignalScorer:
-        if (
-            context.mentors is not self.context.mentors
-            or context.history is not self.context.history
-        ):
+        mine, theirs = self.context.generations, context.generations
+        if (mine.mentors, mine.history) != (theirs.mentors, theirs.history):
             raise ValueError("this signal cache belongs to a context with other mentors or history")
         scorer = self._scorers.get(snapshot_secs)
         if scorer is None:

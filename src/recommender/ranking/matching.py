@@ -29,8 +29,10 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-from recommender.features.pairs import FeatureContext, PairFeaturizer
+from recommender.features.context import FeatureContext
+from recommender.features.pairs import PairFeaturizer
 from recommender.features.text import skill_set
+from recommender.ranking.capacity import held_at, remaining_at
 from recommender.ranking.index import MentorIndex
 from recommender.ranking.recommend import rank_requests
 from recommender.ranking.retrieval import RetrievalConfig, SignalProvider, eligibility
@@ -172,10 +174,8 @@ def match_cohort(
     available = mentors["available"].fillna(True).to_numpy(dtype=bool)
     joined = mentors["created_at"]
     available &= (joined.isna() | (joined <= as_of)).to_numpy(dtype=bool)
-    history_load = context.history.stats(ids, np.full(n_m, int(as_of.timestamp()), dtype=np.int64))[
-        "load"
-    ].to_numpy()
-    remaining = index.remaining(history_load)
+    held = held_at(context, as_of)
+    remaining = remaining_at(context, as_of)
     room = remaining >= 1
     base = eligibility(context, queries, respect_capacity=False)  # self, past pairs, availability
     language = (
@@ -221,7 +221,10 @@ def match_cohort(
         [candidates, ranked.reindex(columns=featurizer.feature_names_).reset_index(drop=True)],
         axis=1,
     )
-    slots = {m: int(remaining[index.position[m]]) for m in candidates["mentor_id"].unique()}
+    # An unknown capacity is unlimited: no mentor needs more slots than there are mentees.
+    slots = {
+        m: int(min(remaining[index.position[m]], n_q)) for m in candidates["mentor_id"].unique()
+    }
     pairs = solve_assignment(candidates, slots, list(mentee_ids))
     pairs = pairs.sort_values(["score", "mentee_id"], ascending=[False, True]).reset_index(
         drop=True
@@ -262,13 +265,12 @@ def match_cohort(
     if rules.mentor_ids is not None:
         shown |= set(ids[pool])
     positions = np.array(sorted(index.position[m] for m in shown), dtype=np.int64)
-    taken = np.maximum(index.open_load, history_load)
     load = pd.DataFrame(
         {
             "mentor_id": ids[positions],
             "group": index.groups[positions],
             "capacity": index.capacity[positions],
-            "load_before": taken[positions],
+            "load_before": held[positions],
         }
     )
     load["assigned"] = load["mentor_id"].map(assigned).fillna(0).astype(int)

@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from recommender.features.pairs import FeatureContext, PairFeaturizer
+from recommender.features.context import FeatureContext
+from recommender.features.pairs import PairFeaturizer
 from recommender.progress import track
 from recommender.ranking.retrieval import RetrievalConfig, SignalProvider, retrieve
 from recommender.ranking.scoring import Scorer

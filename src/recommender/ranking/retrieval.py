@@ -20,9 +20,16 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from recommender.features.history import STATS, to_seconds
-from recommender.features.pairs import FeatureContext, history_codes, person_sets
+from recommender.features.context import FeatureContext
+from recommender.features.history import to_seconds
+from recommender.features.pairs import person_sets
 from recommender.features.text import skill_set
+from recommender.ranking.capacity import (
+    ever_held,
+    mentor_capacity,
+    remaining_places,
+    to_millis,
+)
 
 SIGNALS = ("embedding", "history", "skills", "activity")
 
@@ -154,24 +161,26 @@ class SignalScorer:
 
 @dataclass(frozen=True)
 class _MentorPool:
-    """Per-mentor arrays that eligibility needs, derived once per context."""
+    """Per-mentor arrays that eligibility needs, derived once per generation of the mentors."""
 
     available: np.ndarray  # bool
     joined_secs: np.ndarray | None  # int64 (0 where unknown); None when no date is known
-    capacity: np.ndarray  # float64 (inf where unknown)
-    codes: np.ndarray  # the mentors' codes in the history index
     position: dict[str, int]
-    #: Mentors with at least ``capacity`` pairings ever: only their load needs checking.
-    may_fill: np.ndarray  # int64 positions
-
-
-#: Derived from the mentors and the history (see ``FeatureContext.derived``).
-_POOL_KEY = "mentors+history:retrieval.pool"
 
 
 def _mentor_pool(context: FeatureContext) -> _MentorPool:
     # Cached on the context: recomputing these per request dominated single-request latency.
-    return context.derive(_POOL_KEY, "mentors", lambda: _build_mentor_pool(context))
+    return context.derive("retrieval.pool", ("mentors",), lambda: _build_mentor_pool(context))
+
+
+def _may_fill(context: FeatureContext) -> np.ndarray:
+    """Positions of the mentors whose pairings could ever fill their places: only their
+    capacity needs checking (keeps large pools with generous capacities cheap)."""
+    return context.derive(
+        "retrieval.may_fill",
+        ("mentors", "pairings"),
+        lambda: np.flatnonzero(ever_held(context) >= mentor_capacity(context)),
+    )
 
 
 def _build_mentor_pool(context: FeatureContext) -> _MentorPool:
@@ -182,16 +191,10 @@ def _build_mentor_pool(context: FeatureContext) -> _MentorPool:
         joined_secs = np.where(
             joined.notna(), to_seconds(joined.fillna(pd.Timestamp(0, tz="UTC"))), 0
         )
-    capacity = mentors["capacity"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.inf)
-    codes = history_codes(context)
-    ever = context.history.stat_sums(None, np.full(len(codes), (1 << 33) - 1), codes=codes)
     return _MentorPool(
         available=mentors["available"].fillna(True).to_numpy(dtype=bool),
         joined_secs=joined_secs,
-        capacity=capacity,
-        codes=codes,
         position=context.position_map("mentors"),
-        may_fill=np.flatnonzero(ever[:, STATS.index("count")] >= capacity),
     )
 
 
@@ -199,21 +202,20 @@ def eligibility(
     context: FeatureContext, queries: pd.DataFrame, respect_capacity: bool = True
 ) -> np.ndarray:
     """Boolean (n_queries x n_mentors) mask of mentors that may be suggested to each query's
-    mentee at its ``as_of`` (capacity is checked against the load at exactly that time)."""
+    mentee at its ``as_of``: available and joined, a place free at exactly that time
+    (:mod:`recommender.ranking.capacity`, unless ``respect_capacity`` is false), not the mentee,
+    not already paired with them."""
     pool = _mentor_pool(context)
     n_q, n_m = len(queries), len(pool.available)
     mask = np.broadcast_to(pool.available, (n_q, n_m)).copy()
     qsecs = to_seconds(queries["as_of"])
     if pool.joined_secs is not None:
         mask &= pool.joined_secs[None, :] <= qsecs[:, None]
-    check = pool.may_fill
-    if respect_capacity and len(check):
-        # Only mentors with enough pairings ever can be full; checking just them keeps
-        # large pools with generous capacities (CareerVillage) cheap.
-        codes = np.tile(pool.codes[check], n_q)
-        load = context.history.stats(None, np.repeat(qsecs, len(check)), codes=codes)["load"]
-        full = load.to_numpy().reshape(n_q, len(check)) >= pool.capacity[check][None, :]
-        mask[:, check] &= ~full
+    check = _may_fill(context) if respect_capacity else np.zeros(0, dtype=np.int64)
+    if len(check):
+        times = np.repeat(to_millis(queries["as_of"]), len(check))
+        free = remaining_places(context, np.tile(check, n_q), times)
+        mask[:, check] &= free.reshape(n_q, len(check)) >= 1
     pos = pool.position
     for i, mentee in enumerate(queries["mentee_id"]):
         j = pos.get(mentee)

@@ -12,7 +12,7 @@ Incremental updates
     index and the retrieval signals (:mod:`recommender.service.updates`,
     :func:`recommender.ranking.index.patch_signal_scorer`) in milliseconds. A pairing change
     takes effect at once where it matters for correctness (the pair is never suggested again;
-    the mentor's place is taken, see :func:`recommender.ranking.index.open_load`), while the
+    the mentor's place is taken, see :mod:`recommender.ranking.capacity`), while the
     point-in-time history index behind the history *features* is rebuilt by a background thread
     and swapped in when ready (seconds for 100,000 pairings; the old features serve meanwhile).
 
@@ -27,7 +27,6 @@ import, another replica) are picked up by comparing content hashes every ``data_
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import logging
@@ -48,18 +47,19 @@ from recommender.config import Settings, get_settings
 from recommender.data.contract import MENTEES, TABLES
 from recommender.data.frames import coerce_frame
 from recommender.data.load import derive_pairing_id
+from recommender.features.context import FeatureContext, People
 from recommender.features.embeddings import TextEncoder
 from recommender.features.history import STATS
-from recommender.features.pairs import FeatureContext, PairFeaturizer, person_sets
+from recommender.features.pairs import PairFeaturizer, person_sets
 from recommender.models import MentorRanker
+from recommender.ranking.capacity import remaining_at
 from recommender.ranking.explain import (
     Explanation,
     SuccessIndex,
     explain_pair,
     family_contributions,
-    rules_contributions,
 )
-from recommender.ranking.index import CandidateFilters, MentorIndex, SignalCache
+from recommender.ranking.index import CandidateFilters, MentorIndex, SignalCache, mentor_index
 from recommender.ranking.matching import MatchingRules, match_cohort, scaled_retrieval
 from recommender.ranking.recommend import rank_requests
 from recommender.ranking.retrieval import RetrievalConfig, eligibility, snapshot_times
@@ -116,7 +116,6 @@ class Snapshot:
     featurizer: PairFeaturizer
     retrieval: RetrievalConfig
     context: FeatureContext
-    index: MentorIndex
     signals: SignalCache
     #: Each mentor's successful pairings (explanations).
     successes: SuccessIndex
@@ -126,6 +125,11 @@ class Snapshot:
     loaded_at: datetime
     #: Pairings or mentee goals changed since the history index was built.
     history_stale: bool = False
+
+    @property
+    def index(self) -> MentorIndex:
+        """The request filters' mentor index (cached on the context)."""
+        return mentor_index(self.context)
 
 
 @dataclass
@@ -147,29 +151,23 @@ class ReloadStatus:
         }
 
 
-def _record_columns(context: FeatureContext, table: str) -> dict[str, np.ndarray]:
+def _record_columns(context: FeatureContext, table: People) -> dict[str, np.ndarray]:
     """The fields explanations and result rows quote, as whole object columns (built once per
     context: per-request DataFrame cell lookups cost ~0.1 ms each)."""
     frame = context.mentees if table == "mentees" else context.mentors
     return context.derive(
         f"records.{table}",
-        table,
+        (table,),
         lambda: {f: frame[f].to_numpy(dtype=object) for f in _RECORD_FIELDS[table]},
     )
 
 
 def _records(
-    context: FeatureContext, table: str, ids: np.ndarray, fields: tuple[str, ...]
+    context: FeatureContext, table: People, ids: np.ndarray, fields: tuple[str, ...]
 ) -> list[dict[str, Any]]:
     """The ``fields`` of the people ``ids`` of ``table`` in ``context``, as dicts."""
     columns = _record_columns(context, table)
     return [{f: columns[f][p] for f in fields} for p in context.positions(table, ids)]
-
-
-def _contributions(scorer: Scorer, features: pd.DataFrame) -> pd.DataFrame:
-    if isinstance(scorer, MentorRanker):
-        return scorer.contributions(features)
-    return rules_contributions(features)
 
 
 class RecommenderService:
@@ -430,7 +428,6 @@ class RecommenderService:
                 fingerprint=fingerprint,
                 now=now,
                 signals=base.signals if context is base.context else None,
-                index=base.index if context is base.context else None,
                 successes=base.successes
                 if context.pairings is base.context.pairings and same_policy
                 else None,
@@ -450,7 +447,6 @@ class RecommenderService:
         fingerprint: str | None,
         now: pd.Timestamp,
         signals: SignalCache | None = None,
-        index: MentorIndex | None = None,
         successes: SuccessIndex | None = None,
         history_stale: bool = False,
     ) -> Snapshot:
@@ -466,7 +462,6 @@ class RecommenderService:
             featurizer=featurizer,
             retrieval=retrieval,
             context=context,
-            index=index if index is not None else MentorIndex.build(context, now),
             signals=signals,
             successes=successes
             if successes is not None
@@ -628,7 +623,7 @@ class RecommenderService:
             if snap.ranker is not None
             else "No trained model is loaded: mentors are ranked by the embedding+rules score "
             "(embedding similarity plus language, time-zone, seniority and load rules).",
-            "eligible_mentors": int(mask.sum()),
+            "eligible_mentors": int((mask & (remaining_at(snap.context, now) >= 1)).sum()),
             "results": results,
         }
 
@@ -639,7 +634,7 @@ class RecommenderService:
             return []
         names = snap.featurizer.feature_names_
         features = rows[names].reset_index(drop=True)
-        families = family_contributions(_contributions(snap.scorer, features))
+        families = family_contributions(snap.scorer.contributions(features))
         family_names = list(families.columns)
         family_values = families.to_numpy()
         feature_values = features.to_numpy(dtype=np.float64)
@@ -853,11 +848,7 @@ class RecommenderService:
         self, snap: Snapshot, pairs: list[dict[str, Any]], now: pd.Timestamp
     ) -> list[dict[str, str]]:
         context, index = snap.context, snap.index
-        ids = index.ids.to_numpy(dtype=object)
-        history_load = context.history.stats(
-            ids, np.full(len(ids), int(now.timestamp()), dtype=np.int64)
-        )["load"].to_numpy()
-        remaining = index.remaining(history_load)
+        remaining = remaining_at(context, now)
         wanted: dict[str, int] = {}
         conflicts = []
         for p in pairs:
@@ -1054,7 +1045,6 @@ class RecommenderService:
                 generation=snap.generation + 1,
                 context=context,
                 signals=signals,
-                index=MentorIndex.build(context, now),
                 successes=successes,
                 history_stale=stale,
             )
@@ -1083,7 +1073,6 @@ class RecommenderService:
             base,
             context=context,
             signals=signals,
-            index=MentorIndex.build(context, now),
             history_stale=False,
         )
         self._warm(candidate, now)
@@ -1138,14 +1127,6 @@ class RecommenderService:
             if changes:
                 self._apply(changes)
                 log.info("picked up database changes: %s", counts)
-            # Open loads depend on the time too (pairings end, proposals lapse).
-            elif (self.now() - self.snapshot.index.built_at) > pd.Timedelta(minutes=5):
-                snap = self.snapshot
-                self._snapshot = dataclasses.replace(
-                    snap,
-                    generation=snap.generation + 1,
-                    index=MentorIndex.build(snap.context, self.now()),
-                )
         return counts
 
     def _sync_loop(self) -> None:

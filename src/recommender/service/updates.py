@@ -1,8 +1,10 @@
-"""Copy-on-write updates of a serving :class:`~recommender.features.pairs.FeatureContext`.
+"""Copy-on-write updates of a serving :class:`~recommender.features.context.FeatureContext`.
 
 A context is never changed in place while requests may read it: each function returns a new
-context that shares every unchanged array and frame with the old one, and re-embeds only the
-people who changed. The service publishes the result with one reference assignment.
+context (:meth:`~recommender.features.context.FeatureContext.updated`) that shares every
+unchanged array and frame with the old one, re-embeds only the people who changed, and keeps
+the cached structures of the parts that did not change (their generations tell). The service
+publishes the result with one reference assignment.
 """
 
 from __future__ import annotations
@@ -16,13 +18,9 @@ import numpy as np
 import pandas as pd
 
 from recommender.data.timezones import offset_hours_series
+from recommender.features.context import FeatureContext, encode_mentees, encode_mentors
 from recommender.features.embeddings import TextEncoder
-from recommender.features.pairs import (
-    FeatureContext,
-    PairFeaturizer,
-    encode_mentees,
-    encode_mentors,
-)
+from recommender.features.pairs import PairFeaturizer
 from recommender.ranking.index import MentorRemap
 
 
@@ -65,13 +63,6 @@ def _patched(values: np.ndarray, change: _RowChange, new_rows: np.ndarray) -> np
     return kept
 
 
-def carry_derived(derived: dict[str, Any], changed: tuple[str, ...]) -> dict[str, Any]:
-    """The entries of a context's ``derived`` cache that stay valid when the ``changed`` parts
-    ("mentors", "mentees", "history") change: keys name the parts they derive from."""
-    # A copy first (one atomic call): request threads may add entries meanwhile.
-    return {k: v for k, v in derived.copy().items() if not any(p in k for p in changed)}
-
-
 def upsert_mentors(
     context: FeatureContext,
     encoder: TextEncoder,
@@ -83,8 +74,7 @@ def upsert_mentors(
     (it is keyed by id and lives in the pairings)."""
     change = _replace_rows(context.mentors, rows, "mentor_id", delete_ids)
     profile, skills = encode_mentors(encoder, change.frame.iloc[change.positions])
-    updated = dataclasses.replace(
-        context,
+    updated = context.updated(
         mentors=change.frame,
         mentor_profile=_patched(context.mentor_profile, change, profile),
         mentor_skills=_patched(context.mentor_skills, change, skills),
@@ -94,7 +84,6 @@ def upsert_mentors(
             offset_hours_series(change.frame["timezone"].iloc[change.positions]),
         ),
     )
-    updated.derived = carry_derived(context.derived, ("mentors",))
     remap = MentorRemap(keep=change.keep, appended=change.appended, changed=change.positions)
     return updated, remap
 
@@ -111,8 +100,7 @@ def upsert_mentees(
     (:func:`with_history`)."""
     change = _replace_rows(context.mentees, rows, "mentee_id", delete_ids)
     goals, profile, wanted = encode_mentees(encoder, change.frame.iloc[change.positions])
-    updated = dataclasses.replace(
-        context,
+    return context.updated(
         mentees=change.frame,
         mentee_goals=_patched(context.mentee_goals, change, goals),
         mentee_profile=_patched(context.mentee_profile, change, profile),
@@ -123,15 +111,12 @@ def upsert_mentees(
             offset_hours_series(change.frame["timezone"].iloc[change.positions]),
         ),
     )
-    updated.derived = carry_derived(context.derived, ("mentees",))
-    return updated
 
 
 def with_pairings(context: FeatureContext, pairings: pd.DataFrame) -> FeatureContext:
     """``context`` with a new pairings table for who-was-paired-with-whom; its history index is
     the old one until rebuilt (:func:`with_history`)."""
-    updated = dataclasses.replace(context, pairings=pairings, _paired=None)
-    updated.derived = context.derived  # nothing it derives from changed (history is rebuilt apart)
+    updated = context.updated(pairings=pairings)
     updated.previous_pairs("")  # index the pairs now, not in the next request
     return updated
 
@@ -142,9 +127,7 @@ def with_history(context: FeatureContext, featurizer: PairFeaturizer) -> Feature
     history = featurizer.history_index(
         context.pairings, context.mentees, context.mentee_goals, context.encoder.dimension
     )
-    updated = dataclasses.replace(context, history=history)
-    updated.derived = carry_derived(context.derived, ("history",))
-    return updated
+    return context.updated(history=history)
 
 
 def inline_mentee_context(
@@ -160,8 +143,7 @@ def inline_mentee_context(
     frame = mentee.set_index("mentee_id", drop=False)
     goals, profile, wanted = encode_mentees(encoder, frame)
     skill_vectors = cast(dict[tuple[str, str], Any], ChainMap({}, context.skill_vectors))
-    local = dataclasses.replace(
-        context,
+    return context.updated(
         mentees=frame,
         mentee_goals=goals,
         mentee_profile=profile,
@@ -169,6 +151,3 @@ def inline_mentee_context(
         mentee_tz=offset_hours_series(frame["timezone"]),
         skill_vectors=skill_vectors,
     )
-    # A copy, not the shared dict: the local context derives its own mentee entries.
-    local.derived = carry_derived(context.derived, ("mentees",))
-    return local

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from recommender.evaluation.requests import Requests
-from recommender.features.pairs import FeatureContext, PairFeaturizer
+from recommender.features.context import FeatureContext
+from recommender.features.pairs import PairFeaturizer
 from recommender.ranking.retrieval import RetrievalConfig, eligibility, retrieve
 
 __all__ = ["RankingSet", "attach_labels", "ranking_set", "training_candidates"]

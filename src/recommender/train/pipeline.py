@@ -14,8 +14,9 @@ import pandas as pd
 from recommender.config import Settings, get_settings
 from recommender.data.contract import Programme
 from recommender.evaluation.protocol import EvaluationResult, evaluate_time_split
+from recommender.features.context import FeatureContext
 from recommender.features.embeddings import TextEncoder, get_encoder
-from recommender.features.pairs import FeatureContext, PairFeaturizer
+from recommender.features.pairs import PairFeaturizer
 from recommender.models import MentorRanker
 from recommender.train.ranker import RankerConfig, TrainReport, train_ranker
 

@@ -14,8 +14,9 @@ import pandas as pd
 from recommender.data.contract import Programme
 from recommender.data.labels import LabelPolicy
 from recommender.evaluation.requests import NotEnoughDataError, Requests, build_requests
+from recommender.features.context import FeatureContext
 from recommender.features.embeddings import TextEncoder
-from recommender.features.pairs import FeatureContext, PairFeaturizer
+from recommender.features.pairs import PairFeaturizer
 from recommender.models import MentorRanker
 from recommender.progress import task
 from recommender.ranking.retrieval import RetrievalConfig

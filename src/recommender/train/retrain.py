@@ -40,8 +40,9 @@ from recommender.config import Settings, get_settings
 from recommender.data.contract import Programme
 from recommender.evaluation.protocol import EvaluationResult, Evaluator, evaluate_time_split
 from recommender.evaluation.requests import NotEnoughDataError, held_out_requests
+from recommender.features.context import FeatureContext
 from recommender.features.embeddings import TextEncoder, get_encoder
-from recommender.features.pairs import FeatureContext, PairFeaturizer
+from recommender.features.pairs import PairFeaturizer
 from recommender.loading import encoder_for, load_ranker
 from recommender.models import MentorRanker, ModelLoadError
 from recommender.train.ranker import RankerConfig, train_ranker
