@@ -260,7 +260,7 @@ class SentenceTransformerEncoder:
             import torch
 
             # torch defaults to one thread per core on top of BLAS and LightGBM threads;
-            # oversubscribing 2 cores is several times slower (ENVIRONMENT.md).
+            # oversubscribing 2 cores is several times slower (measured on 2-core machines).
             torch.set_num_threads(num_threads)
         self._loaded = _load_model(model)
         self.batch_size = batch_size

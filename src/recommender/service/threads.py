@@ -3,7 +3,7 @@
 A request does small pieces of linear algebra (a 384 x 10,000 product, LightGBM on a few hundred
 rows). Parallelism comes from running requests side by side, one per core; if each also spread
 over every core through BLAS, OpenMP (LightGBM) or torch, the pools would oversubscribe the
-cores and run several times slower (measured: docs/api.md, ../ENVIRONMENT.md). So a service
+cores and run several times slower (measured: docs/api.md). So a service
 pins every library pool to one thread and bounds concurrent computations to ``num_threads``.
 """
 
