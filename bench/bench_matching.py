@@ -95,20 +95,19 @@ def main() -> None:
     print(f"cohort: {len(cohort)} mentees; places free now: {int(free.sum())}")
 
     runs = []
-    plan: dict = {}  # type: ignore[type-arg]
     for _ in range(2):
         t = time.perf_counter()
         plan = service.match(mentee_ids=cohort)
         runs.append(time.perf_counter() - t)
-    stats = plan["stats"]
-    reasons = Counter(u["constraint"] for u in plan["unmatched"])
+    stats = plan.stats
+    reasons = Counter(u.constraint for u in plan.unmatched)
     print(
         f"match(): {runs[0]:.2f} s first, {runs[1]:.2f} s second "
         f"(target < 10 s); {stats['matched']} matched, {stats['unmatched']} unmatched "
         f"{dict(reasons)}; {stats['candidates']} candidate pairs scored; "
         f"{stats['mentors_in_pool']} mentors with {stats['places_in_pool']} free places"
     )
-    over = [m for m in plan["mentor_load"] if m["load_after"] > (m["capacity"] or 10**9)]
+    over = [m for m in plan.mentor_load if m.load_after > (m.capacity or 10**9)]
     print(f"capacity violations: {len(over)}")
 
     # The solver alone on the same candidates.

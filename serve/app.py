@@ -21,8 +21,8 @@ from fastapi import FastAPI
 from recommender.config import Settings, get_settings
 from recommender.features.embeddings import TextEncoder
 from recommender.service import RecommenderService
-from recommender.service.state import ModelLoader
 from recommender.service.threads import limit_threads
+from recommender.service.watcher import ModelLoader
 from serve import errors
 from serve.metrics import Metrics
 from serve.middleware import RequestContextMiddleware

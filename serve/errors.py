@@ -1,7 +1,10 @@
 """Error responses: one JSON shape (``detail`` plus the request id) for every failure.
 
-Validation errors list each problem with its location both as FastAPI's ``loc`` and as a JSON
-path (``$.filters.k``). Submitted values are never echoed back (they may be long profile text).
+The one place that maps the service's errors (:mod:`recommender.service.errors`) onto HTTP: each
+class to a status code, and an error's ``field`` (an input among the call's arguments) to its
+location in the request body. Validation errors list each problem with its location both as
+FastAPI's ``loc`` and as a JSON path (``$.filters.k``). Submitted values are never echoed back
+(they may be long profile text).
 """
 
 from __future__ import annotations
@@ -14,7 +17,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from recommender.service import ServiceError
+from recommender.service import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    NotReadyError,
+    ServiceError,
+)
 from serve.middleware import current_request_id
 from serve.schemas import ErrorResponse
 
@@ -37,6 +46,20 @@ CONFLICT: Responses = {
 INVALID: Responses = {
     422: _response(ErrorResponse, "The body or parameters are invalid (see loc/path).")
 }
+
+
+#: The status code of each service error (the first class in an error's MRO that is listed).
+STATUS: dict[type[ServiceError], int] = {
+    NotFoundError: 404,
+    ConflictError: 409,
+    InvalidInputError: 422,
+    NotReadyError: 503,
+}
+
+
+def status_of(exc: ServiceError) -> int:
+    """The HTTP status of a service error (500 for one this module does not know)."""
+    return next((STATUS[cls] for cls in type(exc).__mro__ if cls in STATUS), 500)
 
 
 def json_path(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -74,14 +97,15 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def service_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
-    extra = dict(exc.extra)
-    if exc.loc is not None and exc.status_code == 422:
-        loc = list(exc.loc)
+    status = status_of(exc)
+    extra = dict(exc.details)
+    if exc.field is not None and status == 422:
+        loc = ["body", *exc.field]  # every service input arrives in the request body
         detail: Any = [
             {"loc": loc, "path": json_path(loc), "msg": exc.message, "type": "value_error"}
         ]
         return _error(request, 422, detail, **extra)
-    return _error(request, exc.status_code, exc.message, **extra)
+    return _error(request, status, exc.message, **extra)
 
 
 async def http_error(request: Request, exc: Exception) -> JSONResponse:

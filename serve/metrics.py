@@ -34,7 +34,7 @@ class _ServiceCollector(Collector):
             "The model being served (1); scorer is embedding+rules without a trained model.",
             labels=["scorer", "version", "source"],
         )
-        info.add_metric([snap.model["scorer"], str(snap.model["version"]), service.source], 1)
+        info.add_metric([snap.model.scorer, str(snap.model.version), service.source], 1)
         yield info
         loaded = GaugeMetricFamily("recommender_model_loaded", "1 when a trained model serves.")
         loaded.add_metric([], 1 if snap.ranker is not None else 0)

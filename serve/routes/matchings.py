@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
 
 import anyio
 from fastapi import APIRouter, Path
 
+from recommender.service import results
 from serve.deps import AdminKey, MatchingLimiterDep, ServiceDep
 from serve.errors import AUTH_ERRORS, CONFLICT, INVALID, NOT_FOUND
 from serve.schemas import ConfirmRequest, ConfirmResponse, MatchingPlan, MatchingRequest
@@ -25,7 +25,7 @@ PlanId = Path(min_length=1, max_length=64, description="The plan's id, from POST
 )
 async def create_matching(
     body: MatchingRequest, service: ServiceDep, limiter: MatchingLimiterDep, key: AdminKey
-) -> dict[str, Any]:
+) -> results.MatchingPlan:
     """Propose a capacity-aware assignment for a cohort; nothing is written until confirmed."""
     work = partial(
         service.match,
@@ -43,7 +43,7 @@ async def create_matching(
 @router.get(
     "/v1/matchings/{plan_id}", response_model=MatchingPlan, responses={**AUTH_ERRORS, **NOT_FOUND}
 )
-def get_matching(service: ServiceDep, _: AdminKey, plan_id: str = PlanId) -> dict[str, Any]:
+def get_matching(service: ServiceDep, _: AdminKey, plan_id: str = PlanId) -> results.MatchingPlan:
     """A matching plan and whether it is pending, confirmed or expired."""
     return service.get_plan(plan_id)
 
@@ -58,7 +58,7 @@ def confirm_matching(
     key: AdminKey,
     body: ConfirmRequest | None = None,
     plan_id: str = PlanId,
-) -> dict[str, Any]:
+) -> results.PlanConfirmation:
     """Record a pending plan's pairs as pairings (all or none)."""
     status = body.status if body is not None else "proposed"
     return service.confirm_plan(plan_id, status=status, confirmed_by=key.key_id)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
@@ -28,9 +26,9 @@ async def healthz() -> dict[str, str]:
 )
 def readyz(service: ServiceDep) -> JSONResponse:
     """Readiness: the database answers and a scorer serves (a trained model if required)."""
-    ready, body = service.readiness()
-    payload = Readiness.model_validate(body).model_dump(mode="json")
-    return JSONResponse(payload, status_code=200 if ready else 503)
+    readiness = service.readiness()
+    payload = Readiness.model_validate(readiness, from_attributes=True).model_dump(mode="json")
+    return JSONResponse(payload, status_code=200 if readiness.ready else 503)
 
 
 @router.get("/metrics", response_class=PlainTextResponse, response_model=None)
@@ -40,17 +38,12 @@ async def metrics(request: Request) -> Response:
 
 
 @router.get("/v1/model", response_model=ModelInfo, responses=AUTH_ERRORS)
-async def model(service: ServiceDep, _: ViewerKey) -> dict[str, Any]:
+async def model(service: ServiceDep, _: ViewerKey) -> ModelInfo:
     """The model being served: version, alias, training time and metrics."""
-    snap = service.snapshot
-    return {
-        **snap.model,
-        "loaded_at": snap.loaded_at,
-        "last_reload": service.reload_status.to_dict(),
-    }
+    return ModelInfo.model_validate(service.model_info(), from_attributes=True)
 
 
 @router.post("/v1/admin/reload", response_model=ReloadResponse, responses=AUTH_ERRORS)
-def reload(service: ServiceDep, _: AdminKey) -> dict[str, Any]:
+def reload(service: ServiceDep, _: AdminKey) -> ReloadResponse:
     """Load the model source now and swap it in; the old model stays if loading fails."""
-    return service.reload("admin")
+    return ReloadResponse.model_validate(service.reload("admin"), from_attributes=True)

@@ -3,10 +3,9 @@ database (what the retraining job reads) and applied to the serving index at onc
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Path, Query
 
+from recommender.service.results import Page, Row
 from serve.deps import AdminKey, ServiceDep
 from serve.errors import AUTH_ERRORS, CONFLICT, INVALID, NOT_FOUND, Responses
 from serve.schemas import (
@@ -39,7 +38,7 @@ WRITE: Responses = {**AUTH_ERRORS, **NOT_FOUND, **INVALID}
 @router.get("/v1/mentors", response_model=MentorPage, responses=AUTH_ERRORS)
 async def list_mentors(
     service: ServiceDep, _: AdminKey, offset: int = Offset, limit: int = Limit
-) -> dict[str, Any]:
+) -> Page:
     """Mentors of the programme, a page at a time."""
     return service.list_people("mentors", offset, limit)
 
@@ -50,13 +49,13 @@ async def list_mentors(
     status_code=201,
     responses={**AUTH_ERRORS, **CONFLICT, **INVALID},
 )
-def create_mentor(body: MentorIn, service: ServiceDep, _: AdminKey) -> dict[str, Any]:
+def create_mentor(body: MentorIn, service: ServiceDep, _: AdminKey) -> Row:
     """Add a mentor; they can be recommended from the next request on."""
     return service.create_person("mentors", body.model_dump())
 
 
 @router.get("/v1/mentors/{mentor_id}", response_model=MentorOut, responses=READ)
-async def get_mentor(service: ServiceDep, _: AdminKey, mentor_id: str = MentorId) -> dict[str, Any]:
+async def get_mentor(service: ServiceDep, _: AdminKey, mentor_id: str = MentorId) -> Row:
     """One mentor's profile."""
     return service.get_person("mentors", mentor_id)
 
@@ -64,7 +63,7 @@ async def get_mentor(service: ServiceDep, _: AdminKey, mentor_id: str = MentorId
 @router.put("/v1/mentors/{mentor_id}", response_model=MentorOut, responses=WRITE)
 def replace_mentor(
     body: MentorFields, service: ServiceDep, _: AdminKey, mentor_id: str = MentorId
-) -> dict[str, Any]:
+) -> Row:
     """Replace a mentor's profile (re-embedded and re-indexed at once)."""
     return service.replace_person("mentors", mentor_id, body.model_dump())
 
@@ -72,7 +71,7 @@ def replace_mentor(
 @router.patch("/v1/mentors/{mentor_id}", response_model=MentorOut, responses=WRITE)
 def update_mentor(
     body: MentorUpdate, service: ServiceDep, _: AdminKey, mentor_id: str = MentorId
-) -> dict[str, Any]:
+) -> Row:
     """Change some of a mentor's fields (e.g. capacity or availability)."""
     return service.replace_person(
         "mentors", mentor_id, body.model_dump(exclude_unset=True), merge=True
@@ -92,7 +91,7 @@ def delete_mentor(service: ServiceDep, _: AdminKey, mentor_id: str = MentorId) -
 @router.get("/v1/mentees", response_model=MenteePage, responses=AUTH_ERRORS)
 async def list_mentees(
     service: ServiceDep, _: AdminKey, offset: int = Offset, limit: int = Limit
-) -> dict[str, Any]:
+) -> Page:
     """Mentees of the programme, a page at a time."""
     return service.list_people("mentees", offset, limit)
 
@@ -103,13 +102,13 @@ async def list_mentees(
     status_code=201,
     responses={**AUTH_ERRORS, **CONFLICT, **INVALID},
 )
-def create_mentee(body: MenteeIn, service: ServiceDep, _: AdminKey) -> dict[str, Any]:
+def create_mentee(body: MenteeIn, service: ServiceDep, _: AdminKey) -> Row:
     """Add a mentee; recommendations for them work from the next request on."""
     return service.create_person("mentees", body.model_dump())
 
 
 @router.get("/v1/mentees/{mentee_id}", response_model=MenteeOut, responses=READ)
-async def get_mentee(service: ServiceDep, _: AdminKey, mentee_id: str = MenteeId) -> dict[str, Any]:
+async def get_mentee(service: ServiceDep, _: AdminKey, mentee_id: str = MenteeId) -> Row:
     """One mentee's profile."""
     return service.get_person("mentees", mentee_id)
 
@@ -117,7 +116,7 @@ async def get_mentee(service: ServiceDep, _: AdminKey, mentee_id: str = MenteeId
 @router.put("/v1/mentees/{mentee_id}", response_model=MenteeOut, responses=WRITE)
 def replace_mentee(
     body: MenteeFields, service: ServiceDep, _: AdminKey, mentee_id: str = MenteeId
-) -> dict[str, Any]:
+) -> Row:
     """Replace a mentee's profile (re-embedded at once)."""
     return service.replace_person("mentees", mentee_id, body.model_dump())
 
@@ -125,7 +124,7 @@ def replace_mentee(
 @router.patch("/v1/mentees/{mentee_id}", response_model=MenteeOut, responses=WRITE)
 def update_mentee(
     body: MenteeUpdate, service: ServiceDep, _: AdminKey, mentee_id: str = MenteeId
-) -> dict[str, Any]:
+) -> Row:
     """Change some of a mentee's fields (e.g. goals or target skills)."""
     return service.replace_person(
         "mentees", mentee_id, body.model_dump(exclude_unset=True), merge=True

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
 
 import anyio
 from fastapi import APIRouter
 
 from recommender.ranking.index import CandidateFilters
+from recommender.service.results import Recommendation
 from serve.deps import LimiterDep, ServiceDep, ViewerKey
 from serve.errors import AUTH_ERRORS, INVALID, NOT_FOUND
 from serve.schemas import RecommendationRequest, RecommendationResponse
@@ -23,7 +23,7 @@ router = APIRouter(tags=["recommendations"])
 )
 async def recommend(
     body: RecommendationRequest, service: ServiceDep, limiter: LimiterDep, _: ViewerKey
-) -> dict[str, Any]:
+) -> Recommendation:
     """Top-k available mentors for a mentee, each with the evidence behind its rank."""
     f = body.filters
     filters = CandidateFilters(

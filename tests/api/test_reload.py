@@ -110,7 +110,7 @@ def test_a_model_that_fails_to_load_leaves_the_old_one_serving(
     # Polling does not retry the broken version until the source changes again.
     service = client.app.state.service  # type: ignore[attr-defined]
     failed = service.reload_status.counts["failed"]
-    assert service.reload("poll", only_if_changed=True)["reloaded"] is False
+    assert service.reload("poll", only_if_changed=True).reloaded is False
     assert service.reload_status.counts["failed"] == failed
     mentee = service.snapshot.context.mentees.index[0]
     served = client.post("/v1/recommendations", json={"mentee_id": mentee}, headers=viewer)

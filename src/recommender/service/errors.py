@@ -1,49 +1,55 @@
-"""Errors the service raises for callers to map onto responses (the HTTP layer maps each
-class to one status code)."""
+"""Errors the service raises. They say what went wrong and which input caused it, in the
+service's own terms; callers decide what that means to them (the HTTP layer maps each class to
+a status code and each ``field`` to a JSON path in ``serve/errors.py``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+__all__ = [
+    "ConflictError",
+    "InvalidInputError",
+    "NotFoundError",
+    "NotReadyError",
+    "ServiceError",
+]
+
+#: Where an input lives among a call's arguments: ``("mentee_ids", 3)`` is the fourth of
+#: ``mentee_ids``; ``()`` is the call as a whole.
+Field = tuple[str | int, ...]
+
 
 class ServiceError(Exception):
-    """A request the service cannot fulfil; ``loc`` names the offending input (a JSON path such
-    as ``("body", "mentee_ids", 3)``), ``extra`` carries details for the response."""
+    """A request the service cannot fulfil.
 
-    status_code = 500
+    ``field`` names the offending input (see :data:`Field`), when one input is to blame;
+    ``details`` carries structured facts for the caller (e.g. a plan's ``conflicts``).
+    """
 
     def __init__(
         self,
         message: str,
         *,
-        loc: tuple[str | int, ...] | None = None,
-        extra: dict[str, Any] | None = None,
+        field: Field | None = None,
+        details: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
-        self.loc = loc
-        self.extra = extra or {}
+        self.field = field
+        self.details = details or {}
 
 
 class NotFoundError(ServiceError):
     """The named mentor, mentee, pairing or plan does not exist."""
 
-    status_code = 404
-
 
 class ConflictError(ServiceError):
     """The request contradicts the current state (duplicate id, plan already confirmed, ...)."""
-
-    status_code = 409
 
 
 class InvalidInputError(ServiceError):
     """The request is well-formed but its content is unusable (unknown ids in a list, ...)."""
 
-    status_code = 422
-
 
 class NotReadyError(ServiceError):
     """The service has not finished starting (or lost its database)."""
-
-    status_code = 503

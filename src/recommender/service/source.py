@@ -12,7 +12,7 @@ import hashlib
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from recommender.config import Settings
 
@@ -88,39 +88,3 @@ def ranker_fingerprint(ranker: MentorRanker, before: str | None) -> str | None:
     if ranker.source.get("alias") and version is not None:
         return f"version:{version}"
     return before
-
-
-def describe(ranker: MentorRanker | None, source: str) -> dict[str, Any]:
-    """What /v1/model reports about a loaded ranker (or its absence)."""
-    if ranker is None:
-        return {
-            "scorer": "embedding+rules",
-            "is_model": False,
-            "source": source,
-            "version": None,
-            "alias": None,
-            "run_id": None,
-            "trained_at": None,
-            "metrics": {},
-            "embedding_model": None,
-            "feature_version": None,
-        }
-    meta = ranker.metadata
-    origin = ranker.source
-    # An exported folder records where it was exported from (export.json's "source").
-    export = origin.get("export") if isinstance(origin.get("export"), dict) else None
-    exported = export.get("source") if export and isinstance(export.get("source"), dict) else {}
-    version = origin.get("version") or exported.get("version")
-    metrics = meta.get("valid_metrics") or {}
-    return {
-        "scorer": ranker.name,
-        "is_model": True,
-        "source": source,
-        "version": str(version) if version is not None else None,
-        "alias": origin.get("alias") or exported.get("alias"),
-        "run_id": origin.get("run_id") or meta.get("mlflow_run_id"),
-        "trained_at": meta.get("trained_at"),
-        "metrics": {str(k): float(v) for k, v in metrics.items()},
-        "embedding_model": ranker.embedding_model.get("model_id"),
-        "feature_version": ranker.featurizer.feature_version_,
-    }
