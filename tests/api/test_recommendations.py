@@ -196,8 +196,8 @@ def test_a_mentor_at_capacity_is_never_recommended(
             "languages": ["English"],
         }
         assert client.post("/v1/mentees", json=mentee, headers=admin).status_code == 201
-    top = _recommend(client, viewer, mentee_id="learner1", k=1)["results"][0]
-    assert top["mentor_id"] == "weaver"  # the obvious match, while it has room
+    # Eligible while it has room (any model ranks it somewhere among 100 for this mentee).
+    assert "weaver" in _shown(client, viewer, "learner1")
     pairing = {"mentor_id": "weaver", "mentee_id": "learner0", "status": "active"}
     assert client.post("/v1/pairings", json=pairing, headers=admin).status_code == 201
     for k in (1, 100):

@@ -13,6 +13,7 @@ so a batch of (mentor, t) questions is answered with two ``searchsorted`` calls.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,8 +27,8 @@ STATS = ("count", "labelled", "label_sum", "success", "rating_sum", "rating_n", 
 _ENDING_STATUSES = {"completed", "ended_early"}
 
 
-def to_seconds(times: pd.Series | pd.DatetimeIndex | np.ndarray) -> np.ndarray:
-    """UTC datetimes -> int64 seconds since the epoch (clipped at 0)."""
+def _utc_array(times: pd.Series | pd.DatetimeIndex | np.ndarray) -> Any:
+    """UTC datetimes as a pandas datetime array (missing values refused)."""
     # pandas input stays a pandas datetime array: np.asarray of tz-aware values would build one
     # Timestamp object per element (about 20x slower on the serving path).
     raw = times if isinstance(times, pd.Series | pd.Index) else np.asarray(times)
@@ -36,10 +37,28 @@ def to_seconds(times: pd.Series | pd.DatetimeIndex | np.ndarray) -> np.ndarray:
         raw = pd.to_datetime(raw, utc=True)
     values = raw.array if isinstance(raw, pd.Series) else pd.Index(raw).array
     if values.isna().any():
-        raise ValueError("cannot convert missing datetimes (NaT) to seconds")
+        raise ValueError("cannot convert missing datetimes (NaT) to a number")
+    return values
+
+
+def _since_epoch(times: pd.Series | pd.DatetimeIndex | np.ndarray, per_second: int) -> np.ndarray:
+    values = _utc_array(times)
     # The integers are in the array's own unit (pandas 3 may hold s, ms, us or ns).
-    per_second = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}[values.unit]
-    return np.clip(values.asi8 // per_second, 0, None).astype(np.int64)
+    unit = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}[values.unit]
+    ticks = values.asi8.astype(np.int64)
+    if unit >= per_second:
+        return ticks // (unit // per_second)
+    return ticks * (per_second // unit)
+
+
+def to_seconds(times: pd.Series | pd.DatetimeIndex | np.ndarray) -> np.ndarray:
+    """UTC datetimes -> int64 seconds since the epoch (clipped at 0)."""
+    return np.clip(_since_epoch(times, 1), 0, None).astype(np.int64)
+
+
+def to_millis(times: pd.Series | pd.DatetimeIndex | np.ndarray) -> np.ndarray:
+    """UTC datetimes -> int64 milliseconds since the epoch."""
+    return _since_epoch(times, 1000).astype(np.int64)
 
 
 def _keys(codes: np.ndarray, secs: np.ndarray) -> np.ndarray:

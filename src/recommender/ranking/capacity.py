@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from recommender.features.context import FeatureContext
+from recommender.features.history import to_millis
 
 __all__ = [
     "HOLDING_STATUSES",
@@ -54,21 +55,6 @@ _NEVER = np.iinfo(np.int64).max
 # Event keys pack (mentor code, milliseconds since the earliest event) into one int64.
 _TIME_BITS = 42  # about 139 years of milliseconds
 _TIME_MAX = (1 << _TIME_BITS) - 1
-
-
-def to_millis(times: pd.Series | pd.DatetimeIndex | np.ndarray) -> np.ndarray:
-    """UTC datetimes -> int64 milliseconds since the epoch (missing values are refused)."""
-    raw = times if isinstance(times, pd.Series | pd.Index) else np.asarray(times)
-    dtype = getattr(raw, "dtype", None)
-    if not (isinstance(dtype, pd.DatetimeTZDtype) and str(dtype.tz) == "UTC"):
-        raw = pd.to_datetime(raw, utc=True)
-    values = raw.array if isinstance(raw, pd.Series) else pd.Index(raw).array
-    if values.isna().any():
-        raise ValueError("cannot convert missing datetimes (NaT) to milliseconds")
-    per_ms = {"s": None, "ms": 1, "us": 10**3, "ns": 10**6}[values.unit]
-    if per_ms is None:
-        return values.asi8.astype(np.int64) * 1000
-    return (values.asi8 // per_ms).astype(np.int64)
 
 
 def remaining_at(context: FeatureContext, moment: pd.Timestamp) -> np.ndarray:
