@@ -191,6 +191,12 @@ PAIRINGS = TableSpec(
         Column("rating", Kind.FLOAT, "Mentee's rating of the pairing.", minimum=0, maximum=5),
         Column("feedback", Kind.TEXT, "Free-text feedback."),
         Column("ended_at", Kind.DATETIME, "When the pairing ended."),
+        Column(
+            "last_checkin_at",
+            Kind.DATETIME,
+            "When the pair last checked in: a meeting logged, a survey answered, or a status, "
+            "rating or feedback update.",
+        ),
     ),
     references={"mentor_id": "mentors", "mentee_id": "mentees"},
 )

@@ -669,19 +669,23 @@ def _check_dates(
     problems: _Problems,
     first_of: dict[str, int],
 ) -> None:
-    if "ended_at" not in parsed or "created_at" not in parsed:
+    if "created_at" not in parsed:
         return
-    created, ended = parsed["created_at"].values, parsed["ended_at"].values
-    before = (ended.notna() & created.notna() & (ended < created)).to_numpy()
-    for pos in _bad_positions(before):
-        created_raw = _cell_str(raw.iloc[pos, first_of["created_at"]]).strip()
-        problems.cell(
-            pos,
-            "ended_at",
-            _cell_str(raw.iloc[pos, first_of["ended_at"]]),
-            f"expected a time after created_at ({created_raw})",
-            severity="warning",
-        )
+    created = parsed["created_at"].values
+    for column in ("ended_at", "last_checkin_at"):
+        if column not in parsed:
+            continue
+        later = parsed[column].values
+        before = (later.notna() & created.notna() & (later < created)).to_numpy()
+        for pos in _bad_positions(before):
+            created_raw = _cell_str(raw.iloc[pos, first_of["created_at"]]).strip()
+            problems.cell(
+                pos,
+                column,
+                _cell_str(raw.iloc[pos, first_of[column]]),
+                f"expected a time after created_at ({created_raw})",
+                severity="warning",
+            )
 
 
 # --------------------------------------------------------------------------------------------

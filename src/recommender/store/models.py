@@ -1,5 +1,5 @@
 """SQLAlchemy models of the programme database: the contract's three tables plus quarantine, and
-the HTTP service's API keys and matching plans.
+the HTTP service's API keys, matching plans and suggestions log.
 
 Every contract column (see :mod:`recommender.data.contract`) has a column of the same name. List
 columns are JSON arrays; datetimes are stored in UTC (microsecond precision, the limit of both
@@ -154,6 +154,7 @@ class Pairing(_Tracked, Base):
     rating: Mapped[float | None] = mapped_column(Double)
     feedback: Mapped[str] = mapped_column(Text, nullable=False, default="")
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_checkin_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class QuarantinedRow(Base):
@@ -214,6 +215,31 @@ class MatchingPlan(Base):
     confirmed_by: Mapped[str | None] = mapped_column(String(32))
     #: The plan as the API returned it (pairs, unmatched, loads, exposure).
     plan: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+
+
+class Suggestion(Base):
+    """One mentor the service suggested to one mentee: a ranked recommendation it served, or a
+    pair in a cohort-matching plan it proposed (see :mod:`recommender.store.suggestions`).
+
+    Append-only and point in time: the groups are copied as they were when the suggestion was
+    made, and nothing refers to the people's rows, so the log outlives edits and deletions.
+    """
+
+    __tablename__ = "suggestions"
+    __table_args__ = (Index("ix_suggestions_mentee_id_mentor_id", "mentee_id", "mentor_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    suggested_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+    source: Mapped[str] = mapped_column(String(16), nullable=False)
+    mentee_id: Mapped[str] = mapped_column(String, nullable=False)
+    mentor_id: Mapped[str] = mapped_column(String, nullable=False)
+    rank: Mapped[int] = mapped_column(Integer, nullable=False)
+    score: Mapped[float | None] = mapped_column(Double)
+    mentee_group: Mapped[str | None] = mapped_column(String)
+    mentor_group: Mapped[str | None] = mapped_column(String)
+    #: The request id of a recommendation, or the plan id of a matching.
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    model_version: Mapped[str | None] = mapped_column(String(200))
 
 
 #: Contract table name -> model.

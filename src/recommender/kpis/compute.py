@@ -1,0 +1,618 @@
+"""Programme KPIs, point in time: pure functions of a programme, its feedback scores and the
+suggestions log (no HTTP, no HTML; ``recommender report`` and ``GET /v1/programme/kpis`` sit on
+top).
+
+Everything is computed **as of** a time ``T``, from what was known then:
+
+- people who joined by ``T`` (people without ``created_at`` always count), pairings created by
+  ``T`` and suggestions made by ``T``;
+- a pairing's **status at T**: a ``completed`` or ``ended_early`` pairing whose ``ended_at`` is
+  after ``T`` was still ``active`` then; a ``declined`` one with a later ``ended_at`` was still
+  ``proposed``; other statuses are taken as they are (the contract records no earlier ones);
+- a rating or feedback counts from its date: ``ended_at`` for a pairing that has one, else its
+  ``last_checkin_at``, else its ``created_at``; a pairing still running at ``T`` whose end came
+  later has neither yet.
+
+A **match** is a pairing that was formed (status at ``T`` accepted, active, completed or
+ended_early), counted in the month it was created. The **completion rate** is completed /
+(completed + ended_early) among pairings finished by ``T``, by the month they ended; the
+**early-closure rate** is its complement. **Time to match** is the days from a mentee joining to
+their first match. Segments: a pairing belongs to its mentee's **cohort** (the quarter they
+joined), **department** and **group**. Mentor **load** is the number of pairings running at ``T``.
+A **suggestion** is a (mentee, mentor) pair the service suggested (first time counts); it
+**led to a pairing** when that pair has a pairing created from the suggestion's time up to
+``suggestion_window_days`` later (and by ``T``).
+
+Bad input has a defined result: missing dates, dates out of order (counted in ``data_notes``),
+no pairings, no feedback, no suggestions log; rates and means are ``None`` when nothing
+is there to divide.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from recommender.data.contract import Programme
+
+__all__ = [
+    "MATCH_STATUSES",
+    "NO_VALUE",
+    "SEGMENT_DIMENSIONS",
+    "KpiSettings",
+    "ProgrammeKpis",
+    "compute_kpis",
+    "gini",
+    "status_at",
+]
+
+MATCH_STATUSES = ("accepted", "active", "completed", "ended_early")
+FINISHED_STATUSES = ("completed", "ended_early")
+#: Segment dimensions, in report order.
+SEGMENT_DIMENSIONS = ("cohort", "department", "group")
+#: The segment of people with no value in that column.
+NO_VALUE = "(none)"
+_DAY = pd.Timedelta(days=1)
+#: Upper edges (days) of the time-to-match histogram's bins; the last bin is open.
+TIME_TO_MATCH_BINS = (1, 3, 7, 14, 30, 60, 90, 180, 365)
+
+
+@dataclass(frozen=True)
+class KpiSettings:
+    """Settings of the KPI definitions."""
+
+    #: A pairing created within this many days after a suggestion is that suggestion's outcome.
+    suggestion_window_days: float = 90.0
+
+
+@dataclass
+class ProgrammeKpis:
+    """The KPIs of one programme as of one time; :meth:`to_dict` is the JSON form."""
+
+    as_of: datetime
+    totals: dict[str, Any]
+    status_counts: dict[str, int]
+    monthly: list[dict[str, Any]]
+    time_to_match: dict[str, Any]
+    segments: dict[str, list[dict[str, Any]]]
+    mentor_load: dict[str, Any]
+    suggestions: dict[str, Any] | None
+    sentiment_model: str | None = None
+    data_notes: list[dict[str, Any]] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "settings": self.settings,
+            "sentiment_model": self.sentiment_model,
+            "totals": self.totals,
+            "status_counts": self.status_counts,
+            "monthly": self.monthly,
+            "time_to_match": self.time_to_match,
+            "segments": self.segments,
+            "mentor_load": self.mentor_load,
+            "suggestions": self.suggestions,
+            "data_notes": self.data_notes,
+        }
+
+
+# -- small pure helpers ---------------------------------------------------------------------
+
+
+def _num(value: float | np.floating[Any] | None, digits: int = 4) -> float | None:
+    """A JSON-safe float: None for NaN/inf/None, rounded."""
+    if value is None:
+        return None
+    v = float(value)
+    return round(v, digits) if math.isfinite(v) else None
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return _num(part / whole) if whole else None
+
+
+def gini(values: Iterable[float]) -> float | None:
+    """Gini coefficient of non-negative amounts (0: equal; towards 1: concentrated); None when
+    there is nothing to share."""
+    x = np.sort(np.asarray(list(values), dtype=np.float64))
+    if len(x) == 0 or x.sum() <= 0:
+        return None
+    n = len(x)
+    ranks = np.arange(1, n + 1)
+    return _num(float((2.0 * (ranks * x).sum()) / (n * x.sum()) - (n + 1) / n))
+
+
+def _utc(series: pd.Series | None, index: pd.Index) -> pd.Series:
+    if series is None:
+        return pd.Series(pd.NaT, index=index, dtype="datetime64[ns, UTC]")
+    return pd.to_datetime(series, utc=True, errors="coerce")
+
+
+def _month(ts: pd.Series) -> pd.Series:
+    out = pd.Series(None, index=ts.index, dtype=object)
+    known = ts.notna()
+    out[known] = [f"{t.year:04d}-{t.month:02d}" for t in ts[known]]
+    return out
+
+
+def _quarter(ts: pd.Series) -> pd.Series:
+    out = pd.Series("unknown", index=ts.index, dtype=object)
+    known = ts.notna()
+    out[known] = [f"{t.year:04d}-Q{(t.month - 1) // 3 + 1}" for t in ts[known]]
+    return out
+
+
+def _months_between(first: str, last: str) -> list[str]:
+    y, m = int(first[:4]), int(first[5:])
+    y_end, m_end = int(last[:4]), int(last[5:])
+    out = []
+    while (y, m) <= (y_end, m_end):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def _summary(days: pd.Series) -> dict[str, Any]:
+    d = days.dropna().to_numpy(dtype=np.float64)
+    if len(d) == 0:
+        return {"n": 0, "mean": None, "median": None, "p25": None, "p75": None}
+    return {
+        "n": len(d),
+        "mean": _num(d.mean(), 2),
+        "median": _num(np.median(d), 2),
+        "p25": _num(np.percentile(d, 25), 2),
+        "p75": _num(np.percentile(d, 75), 2),
+    }
+
+
+def _mean(values: pd.Series) -> tuple[float | None, int]:
+    v = pd.to_numeric(values, errors="coerce").dropna()
+    return (_num(v.mean()) if len(v) else None), len(v)
+
+
+def _label(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
+        return NO_VALUE
+    text = str(value).strip()
+    return text or NO_VALUE
+
+
+def _as_utc(moment: datetime | pd.Timestamp | str | None) -> pd.Timestamp:
+    ts = pd.Timestamp(datetime.now(UTC) if moment is None else moment)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def status_at(pairings: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
+    """Each pairing's status as it stood at ``as_of`` (see the module docstring)."""
+    status = pairings["status"].astype(object).where(pairings["status"].notna(), "accepted")
+    ended = _utc(pairings.get("ended_at"), pairings.index)
+    later = ended.notna() & (ended > as_of)
+    out = status.copy()
+    out[later & status.isin(FINISHED_STATUSES)] = "active"
+    out[later & (status == "declined")] = "proposed"
+    return out
+
+
+# -- the computation ------------------------------------------------------------------------
+
+
+@dataclass
+class _Frame:
+    """Pairings as of T with everything the figures need, one row per pairing."""
+
+    p: pd.DataFrame
+    mentees: pd.DataFrame
+    mentors: pd.DataFrame
+    months: list[str]
+
+
+def _prepare(
+    programme: Programme, as_of: pd.Timestamp, sentiment: pd.Series | None
+) -> tuple[_Frame, list[dict[str, Any]]]:
+    notes: list[dict[str, Any]] = []
+    mentees = programme.mentees.copy()
+    mentors = programme.mentors.copy()
+    mentees["joined"] = _utc(mentees.get("created_at"), mentees.index)
+    mentors["joined"] = _utc(mentors.get("created_at"), mentors.index)
+    mentees = mentees[mentees["joined"].isna() | (mentees["joined"] <= as_of)]
+    mentors = mentors[mentors["joined"].isna() | (mentors["joined"] <= as_of)]
+
+    raw = programme.pairings
+    created_all = _utc(raw.get("created_at"), raw.index)
+    undated = int(created_all.isna().sum())
+    if undated:
+        notes.append(
+            {
+                "code": "pairing_without_created_at",
+                "count": undated,
+                "message": "pairings without a valid created_at are left out",
+            }
+        )
+    keep = created_all.notna() & (created_all <= as_of)
+    p = raw[keep].copy()
+    p["created"] = created_all[keep]
+    p["ended"] = _utc(p.get("ended_at"), p.index)
+    p["checkin"] = _utc(p.get("last_checkin_at"), p.index)
+    p["status_at"] = status_at(p, as_of)
+    if sentiment is None:
+        p["sentiment"] = np.nan
+    else:
+        p["sentiment"] = pd.to_numeric(sentiment.reindex(p.index), errors="coerce")
+    p["rating"] = pd.to_numeric(p.get("rating"), errors="coerce")
+
+    for column, label in (("ended", "ended_at"), ("checkin", "last_checkin_at")):
+        bad = int((p[column].notna() & (p[column] < p["created"])).sum())
+        if bad:
+            notes.append(
+                {
+                    "code": f"{label}_before_created_at",
+                    "count": bad,
+                    "message": f"pairings whose {label} is before their created_at; "
+                    f"the {label} is used as given",
+                }
+            )
+    # A rating or feedback is known from its date on (see the module docstring).
+    dated = p["ended"].where(p["ended"].notna(), p["checkin"].where(p["checkin"].notna()))
+    dated = dated.where(dated.notna(), p["created"])
+    known = (dated <= as_of) & ~(p["ended"].notna() & (p["ended"] > as_of))
+    p["opinion_month"] = _month(dated)
+    p.loc[~known, ["rating", "sentiment"]] = np.nan
+    p["month"] = _month(p["created"])
+    finished = p["status_at"].isin(FINISHED_STATUSES)
+    p["finish_month"] = _month(p["ended"].where(p["ended"].notna(), p["created"]))
+    p.loc[~finished, "finish_month"] = None
+
+    by_id = mentees.drop_duplicates("mentee_id").set_index("mentee_id")
+    p["cohort"] = p["mentee_id"].map(_quarter(by_id["joined"])).fillna("unknown")
+    p["department"] = p["mentee_id"].map(by_id["department"].map(_label)).fillna(NO_VALUE)
+    p["group"] = p["mentee_id"].map(by_id["group"].map(_label)).fillna(NO_VALUE)
+    mentees["cohort"] = _quarter(mentees["joined"])
+    mentees["department"] = mentees["department"].map(_label)
+    mentees["group"] = mentees["group"].map(_label)
+
+    stamps = [
+        s
+        for s in (
+            p["month"].dropna().tolist()
+            + p["opinion_month"][known].dropna().tolist()
+            + p["finish_month"].dropna().tolist()
+            + _month(mentees["joined"]).dropna().tolist()
+        )
+    ]
+    months = _months_between(min(stamps), max(stamps)) if stamps else []
+    return _Frame(p, mentees, mentors, months), notes
+
+
+def _outcomes(p: pd.DataFrame) -> dict[str, Any]:
+    """Counts, rates and means of a set of pairings (as of T)."""
+    s = p["status_at"]
+    matches = int(s.isin(MATCH_STATUSES).sum())
+    declined = int((s == "declined").sum())
+    completed = int((s == "completed").sum())
+    ended_early = int((s == "ended_early").sum())
+    finished = completed + ended_early
+    mean_rating, n_ratings = _mean(p["rating"])
+    mean_sentiment, n_feedback = _mean(p["sentiment"])
+    return {
+        "pairings": len(p),
+        "matches": matches,
+        "running": int(s.isin(("accepted", "active")).sum()),
+        "proposed": int((s == "proposed").sum()),
+        "declined": declined,
+        "completed": completed,
+        "ended_early": ended_early,
+        "finished": finished,
+        "completion_rate": _rate(completed, finished),
+        "early_closure_rate": _rate(ended_early, finished),
+        "decline_rate": _rate(declined, declined + matches),
+        "mean_rating": mean_rating,
+        "n_ratings": n_ratings,
+        "mean_sentiment": mean_sentiment,
+        "n_feedback": n_feedback,
+    }
+
+
+def _time_to_match(p: pd.DataFrame, mentees: pd.DataFrame) -> tuple[pd.Series, int]:
+    """Days from joining to the first match per matched mentee (index: mentee_id; NaN when the
+    mentee's join date is unknown or after the match), and how many were out of order."""
+    matched = p[p["status_at"].isin(MATCH_STATUSES)]
+    first = matched.groupby("mentee_id")["created"].min()
+    joined = mentees.drop_duplicates("mentee_id").set_index("mentee_id")["joined"]
+    days = (first - joined.reindex(first.index)) / _DAY
+    out_of_order = int((days < 0).sum())
+    return days.where(days >= 0), out_of_order
+
+
+def _histogram(days: pd.Series) -> list[dict[str, Any]]:
+    d = days.dropna().to_numpy(dtype=np.float64)
+    out = []
+    lower = 0.0
+    for upper in (*TIME_TO_MATCH_BINS, math.inf):
+        n = int(((d >= lower) & (d < upper)).sum())
+        out.append({"from_days": lower, "to_days": None if upper == math.inf else upper, "n": n})
+        lower = float(upper)
+    return out
+
+
+def _monthly(frame: _Frame) -> list[dict[str, Any]]:
+    p, months = frame.p, frame.months
+    created = p.groupby("month")
+    proposals = created.size()
+    matches = p[p["status_at"].isin(MATCH_STATUSES)].groupby("month").size()
+    fin = p[p["finish_month"].notna()]
+    completed = fin[fin["status_at"] == "completed"].groupby("finish_month").size()
+    ended_early = fin[fin["status_at"] == "ended_early"].groupby("finish_month").size()
+    rating = p.dropna(subset=["rating"]).groupby("opinion_month")["rating"]
+    sentiment = p.dropna(subset=["sentiment"]).groupby("opinion_month")["sentiment"]
+    rating_mean, rating_n = rating.mean(), rating.size()
+    sent_mean, sent_n = sentiment.mean(), sentiment.size()
+    joined = _month(frame.mentees["joined"]).value_counts()
+    rows = []
+    for m in months:
+        c, e = int(completed.get(m, 0)), int(ended_early.get(m, 0))
+        rows.append(
+            {
+                "month": m,
+                "mentees_joined": int(joined.get(m, 0)),
+                "proposals": int(proposals.get(m, 0)),
+                "matches": int(matches.get(m, 0)),
+                "completed": c,
+                "ended_early": e,
+                "completion_rate": _rate(c, c + e),
+                "early_closure_rate": _rate(e, c + e),
+                "mean_rating": _num(rating_mean.get(m)),
+                "n_ratings": int(rating_n.get(m, 0)),
+                "mean_sentiment": _num(sent_mean.get(m)),
+                "n_feedback": int(sent_n.get(m, 0)),
+            }
+        )
+    return rows
+
+
+def _segments(frame: _Frame, days: pd.Series) -> dict[str, list[dict[str, Any]]]:
+    p, mentees = frame.p, frame.mentees
+    out: dict[str, list[dict[str, Any]]] = {}
+    matched_ids = set(days.index)
+    for dim in SEGMENT_DIMENSIONS:
+        rows = []
+        values = sorted(set(mentees[dim]) | set(p[dim]), key=lambda v: (v == NO_VALUE, v))
+        for value in values:
+            people = mentees[mentees[dim] == value]
+            part = p[p[dim] == value]
+            ids = people["mentee_id"]
+            n_matched = int(ids.isin(matched_ids).sum())
+            match_months = part[part["status_at"].isin(MATCH_STATUSES)].groupby("month").size()
+            rows.append(
+                {
+                    "segment": value,
+                    "mentees": len(people),
+                    "mentees_matched": n_matched,
+                    "match_rate": _rate(n_matched, len(people)),
+                    "days_to_match": _summary(days.reindex(ids[ids.isin(matched_ids)])),
+                    **_outcomes(part),
+                    "monthly_matches": {m: int(n) for m, n in match_months.items()},
+                }
+            )
+        out[dim] = rows
+    return out
+
+
+def _mentor_load(frame: _Frame) -> dict[str, Any]:
+    p, mentors = frame.p, frame.mentors
+    ids = mentors["mentor_id"]
+    running = p[p["status_at"].isin(("accepted", "active"))].groupby("mentor_id").size()
+    pending = p[p["status_at"] == "proposed"].groupby("mentor_id").size()
+    matches = p[p["status_at"].isin(MATCH_STATUSES)].groupby("mentor_id").size()
+    load = running.reindex(ids, fill_value=0).to_numpy(dtype=np.int64)
+    held = load + pending.reindex(ids, fill_value=0).to_numpy(dtype=np.int64)
+    capacity = pd.to_numeric(mentors["capacity"], errors="coerce").fillna(1).to_numpy(dtype=float)
+    available = (
+        mentors["available"].fillna(True).astype(bool).to_numpy()
+        if "available" in mentors
+        else np.ones(len(mentors), dtype=bool)
+    )
+    free = np.where(available, np.maximum(capacity - held, 0), 0)
+    histogram = [
+        {"load": int(v), "mentors": int((load == v).sum())}
+        for v in range(int(load.max()) + 1 if len(load) else 0)
+    ]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(capacity > 0, load / np.where(capacity > 0, capacity, 1), np.nan)
+    buckets = [
+        ("no capacity", capacity <= 0),
+        ("idle (0%)", (capacity > 0) & (load == 0)),
+        ("under half", (capacity > 0) & (load > 0) & (share < 0.5)),
+        ("half or more", (capacity > 0) & (share >= 0.5) & (share < 1.0)),
+        ("full (100%)", (capacity > 0) & (share == 1.0)),
+        ("over capacity", (capacity > 0) & (share > 1.0)),
+    ]
+    per_mentor = matches.reindex(ids, fill_value=0).to_numpy(dtype=np.float64)
+    return {
+        "mentors": len(mentors),
+        "available": int(available.sum()),
+        "capacity": int(capacity.sum()),
+        "running_pairings": int(load.sum()),
+        "pending_proposals": int((held - load).sum()),
+        "free_places": int(free.sum()),
+        "at_or_over_capacity": int(((capacity > 0) & (load >= capacity)).sum()),
+        "mean_load": _num(load.mean()) if len(load) else None,
+        "histogram": histogram,
+        "utilisation": [{"bucket": name, "mentors": int(mask.sum())} for name, mask in buckets],
+        "matches_per_mentor": {
+            "mean": _num(per_mentor.mean()) if len(per_mentor) else None,
+            "median": _num(np.median(per_mentor)) if len(per_mentor) else None,
+            "max": int(per_mentor.max()) if len(per_mentor) else None,
+            "mentors_never_matched": int((per_mentor == 0).sum()),
+            "gini": gini(per_mentor),
+        },
+    }
+
+
+def _suggestions(
+    frame: _Frame,
+    log: pd.DataFrame | None,
+    as_of: pd.Timestamp,
+    settings: KpiSettings,
+) -> dict[str, Any] | None:
+    if log is None:
+        return None
+    log = log.copy()
+    log["at"] = _utc(log.get("suggested_at"), log.index)
+    log = log[log["at"].notna() & (log["at"] <= as_of)]
+    if log.empty:
+        return {
+            "impressions": 0,
+            "suggested_pairs": 0,
+            "first_at": None,
+            "last_at": None,
+            "by_mentor_group": [],
+            "by_mentee_group": [],
+        }
+    log = log.sort_values("at", kind="stable")
+    for column in ("mentor_group", "mentee_group"):
+        log[column] = (log[column] if column in log else pd.Series(None, index=log.index)).map(
+            _label
+        )
+    impressions = log.groupby(["mentee_id", "mentor_id"]).size().rename("impressions")
+    first = log.drop_duplicates(["mentee_id", "mentor_id"], keep="first").set_index(
+        ["mentee_id", "mentor_id"]
+    )
+    first = first.join(impressions)
+    window = pd.Timedelta(days=settings.suggestion_window_days)
+    p = frame.p
+    merged = first.reset_index().merge(
+        p[["mentee_id", "mentor_id", "created", "status_at", "rating"]],
+        on=["mentee_id", "mentor_id"],
+        how="left",
+    )
+    follows = merged["created"].notna() & (merged["created"] >= merged["at"] - pd.Timedelta(1))
+    follows &= merged["created"] <= merged["at"] + window
+    merged = merged[follows | merged["created"].isna()]
+    merged.loc[~follows.reindex(merged.index, fill_value=False), "status_at"] = None
+    # The first pairing after the suggestion is its outcome.
+    merged = merged.sort_values(["created"], na_position="last", kind="stable").drop_duplicates(
+        ["mentee_id", "mentor_id"], keep="first"
+    )
+    merged = merged.set_index(["mentee_id", "mentor_id"])
+    first["outcome"] = merged["status_at"].reindex(first.index)
+    first["outcome_rating"] = merged["rating"].reindex(first.index).where(first["outcome"].notna())
+
+    pool_group = frame.mentors.drop_duplicates("mentor_id")["group"].map(_label)
+    pool = pool_group.value_counts()
+    n_pool = int(pool.sum())
+
+    def by(column: str, with_pool: bool) -> list[dict[str, Any]]:
+        total = len(first)
+        rows = []
+        groups = sorted(set(first[column]), key=lambda v: (v == NO_VALUE, v))
+        for g in groups:
+            part = first[first[column] == g]
+            out = part["outcome"]
+            paired = int(out.notna().sum())
+            matched = int(out.isin(MATCH_STATUSES).sum())
+            completed = int((out == "completed").sum())
+            ended_early = int((out == "ended_early").sum())
+            rating, n_ratings = _mean(part["outcome_rating"])
+            row: dict[str, Any] = {
+                "group": g,
+                "suggested": len(part),
+                "impressions": int(part["impressions"].sum()),
+                "share": _rate(len(part), total),
+                "led_to_pairing": paired,
+                "uptake_rate": _rate(paired, len(part)),
+                "matched": matched,
+                "declined": int((out == "declined").sum()),
+                "pending": int((out == "proposed").sum()),
+                "running": int(out.isin(("accepted", "active")).sum()),
+                "completed": completed,
+                "ended_early": ended_early,
+                "completion_rate": _rate(completed, completed + ended_early),
+                "mean_rating": rating,
+                "n_ratings": n_ratings,
+            }
+            if with_pool:
+                n = int(pool.get(g, 0))
+                share, pool_share = _rate(len(part), total), _rate(n, n_pool)
+                row["pool_mentors"] = n
+                row["pool_share"] = pool_share
+                row["exposure_ratio"] = (
+                    _num(share / pool_share) if share is not None and pool_share else None
+                )
+            rows.append(row)
+        return rows
+
+    return {
+        "impressions": int(first["impressions"].sum()),
+        "suggested_pairs": len(first),
+        "first_at": log["at"].min().isoformat(),
+        "last_at": log["at"].max().isoformat(),
+        "window_days": settings.suggestion_window_days,
+        "by_mentor_group": by("mentor_group", True),
+        "by_mentee_group": by("mentee_group", False),
+    }
+
+
+def compute_kpis(
+    programme: Programme,
+    *,
+    as_of: datetime | pd.Timestamp | str | None = None,
+    sentiment: pd.Series | None = None,
+    suggestions: pd.DataFrame | None = None,
+    settings: KpiSettings | None = None,
+    sentiment_model: str | None = None,
+) -> ProgrammeKpis:
+    """The programme's KPIs as of ``as_of`` (default: now).
+
+    ``sentiment``: each pairing's feedback score in [-1, 1], indexed like
+    ``programme.pairings`` (None: sentiment figures are empty). ``suggestions``: the suggestions
+    log (:func:`recommender.store.suggestions.read_suggestions`; None: the programme has none,
+    and ``suggestions`` is None). ``sentiment_model`` describes the scorer, for the reader.
+    """
+    settings = settings or KpiSettings()
+    t = _as_utc(as_of)
+    frame, notes = _prepare(programme, t, sentiment)
+    days, out_of_order = _time_to_match(frame.p, frame.mentees)
+    if out_of_order:
+        notes.append(
+            {
+                "code": "matched_before_joining",
+                "count": out_of_order,
+                "message": "mentees whose first match is dated before they joined; left out of "
+                "the time to match",
+            }
+        )
+    n_mentees = len(frame.mentees)
+    matched = int(frame.mentees["mentee_id"].isin(set(days.index)).sum())
+    totals = {
+        "mentors": len(frame.mentors),
+        "mentees": n_mentees,
+        "mentees_matched": matched,
+        "match_rate": _rate(matched, n_mentees),
+        **_outcomes(frame.p),
+        "days_to_match": _summary(days),
+    }
+    counts = frame.p["status_at"].value_counts()
+    status_counts = {
+        s: int(counts.get(s, 0))
+        for s in ("proposed", "accepted", "declined", "active", "completed", "ended_early")
+    }
+    return ProgrammeKpis(
+        as_of=t.to_pydatetime(),
+        totals=totals,
+        status_counts=status_counts,
+        monthly=_monthly(frame),
+        time_to_match={**_summary(days), "histogram": _histogram(days)},
+        segments=_segments(frame, days),
+        mentor_load=_mentor_load(frame),
+        suggestions=_suggestions(frame, suggestions, t, settings),
+        sentiment_model=sentiment_model,
+        data_notes=notes,
+        settings={"suggestion_window_days": settings.suggestion_window_days},
+    )
