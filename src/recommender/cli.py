@@ -664,6 +664,96 @@ def retrain_cmd(
         console.print(format_summary(result))
 
 
+@app.command("report")
+def report_cmd(
+    out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")],
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Programme directory to report on.")
+    ] = None,
+    from_db: Annotated[
+        bool,
+        typer.Option(
+            "--from-db",
+            help="Read the programme and the suggestions log from the database instead.",
+        ),
+    ] = False,
+    database_url: DbOpt = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Report as of this ISO date (the end of that day, UTC) or date-time; "
+            "default: now.",
+        ),
+    ] = None,
+    lexicon: Annotated[
+        bool,
+        typer.Option(
+            "--lexicon",
+            help="Score feedback with the VADER lexicon only (no embedding model is loaded).",
+        ),
+    ] = False,
+    json_out: Annotated[
+        Path | None,
+        typer.Option("--json-out", help="Also write the figures as JSON to this file."),
+    ] = None,
+) -> None:
+    """Programme KPIs as one self-contained HTML file: matches, time to match, completion,
+    rating and sentiment by month, by cohort, department and group, mentor load, suggestions."""
+    from recommender.kpis.report import build_report, parse_as_of, write_report
+
+    if (data is None) == (not from_db):
+        err.print("give exactly one of --data DIR or --from-db")
+        raise typer.Exit(2)
+    try:
+        moment = parse_as_of(as_of)
+    except ValueError as exc:
+        _error(exc)
+        raise typer.Exit(2) from exc
+    suggestions = None
+    if data is not None:
+        programme = _load_programme_or_exit(data)
+        source = str(data)
+    else:
+        from sqlalchemy import make_url
+
+        from recommender.store.db import make_engine
+        from recommender.store.io import read_programme_from_db
+        from recommender.store.suggestions import read_suggestions
+
+        url = _database_url(database_url)
+        with _database_errors():
+            engine = make_engine(url, create=False)
+            try:
+                programme = read_programme_from_db(engine)
+                suggestions = read_suggestions(engine, as_of=moment.to_pydatetime())
+            finally:
+                engine.dispose()
+            source = make_url(url).render_as_string(hide_password=True)
+    encoder = None
+    if not lexicon:
+        from recommender.features.embeddings import get_encoder
+
+        encoder = get_encoder()
+    report = build_report(
+        programme, as_of=moment, encoder=encoder, suggestions=suggestions, source=source
+    )
+    try:
+        write_report(report.html, out)
+        if json_out is not None:
+            write_report(json.dumps(report.kpis.to_dict(), indent=2) + "\n", json_out)
+    except OSError as exc:
+        _error(f"cannot write the report: {exc}")
+        raise typer.Exit(EXIT_INVALID) from exc
+    t = report.kpis.totals
+    console.print(
+        f"Wrote {out} (as of {moment.date().isoformat()}): {t['mentees']} mentees, "
+        f"{t['matches']} matches, {t['pairings']} pairings.",
+        markup=False,
+        highlight=False,
+    )
+
+
 @app.command("export")
 def export_cmd(
     model: Annotated[

@@ -20,6 +20,7 @@ from recommender.feedback.risk import (
 from recommender.feedback.sentiment import (
     FeedbackSentiment,
     SentimentModelError,
+    fit_on_pairings,
     lexicon_scores,
 )
 from recommender.feedback.text import MAX_FEEDBACK_CHARS, clean_feedback, has_content
@@ -32,6 +33,7 @@ __all__ = [
     "RiskRule",
     "SentimentModelError",
     "clean_feedback",
+    "fit_on_pairings",
     "has_content",
     "lexicon_scores",
     "pairings_at_risk",

@@ -43,6 +43,7 @@ __all__ = [
     "SENTIMENT_FORMAT",
     "FeedbackSentiment",
     "SentimentModelError",
+    "fit_on_pairings",
     "lexicon_scores",
 ]
 
@@ -311,3 +312,34 @@ class FeedbackSentiment:
             f"VADER lexicon ({self.n_rated_} rated feedbacks; a learned model needs "
             f"{self.min_rated}, with {self.min_per_class} low and high)"
         )
+
+
+def fit_on_pairings(
+    pairings: pd.DataFrame,
+    encoder: TextEncoder | None,
+    *,
+    as_of: pd.Timestamp | None = None,
+    model: FeedbackSentiment | None = None,
+) -> FeedbackSentiment:
+    """Fit ``model`` (default settings when None) on the pairings' rated feedback.
+
+    With ``as_of``, only ratings known by then count: those of pairings that ended by ``as_of``
+    (or, without an end date, were created by then), so a report for a past date does not learn
+    from later opinions.
+    """
+    model = model or FeedbackSentiment()
+    if len(pairings) == 0 or "feedback" not in pairings or "rating" not in pairings:
+        return model.fit([], [], encoder)
+    rated = pairings
+    if as_of is not None:
+        created = pd.to_datetime(pairings["created_at"], utc=True, errors="coerce")
+        ended = pd.to_datetime(
+            pairings["ended_at"]
+            if "ended_at" in pairings
+            else pd.Series(pd.NaT, index=pairings.index),
+            utc=True,
+            errors="coerce",
+        )
+        dated = ended.where(ended.notna(), created)
+        rated = pairings[dated.notna() & (dated <= as_of)]
+    return model.fit(rated["feedback"].tolist(), rated["rating"].tolist(), encoder)

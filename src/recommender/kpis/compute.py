@@ -539,11 +539,10 @@ def _suggestions(
             }
             if with_pool:
                 n = int(pool.get(g, 0))
-                share, pool_share = _rate(len(part), total), _rate(n, n_pool)
                 row["pool_mentors"] = n
-                row["pool_share"] = pool_share
+                row["pool_share"] = _rate(n, n_pool)
                 row["exposure_ratio"] = (
-                    _num(share / pool_share) if share is not None and pool_share else None
+                    _num((len(part) / total) / (n / n_pool)) if n and total else None
                 )
             rows.append(row)
         return rows
