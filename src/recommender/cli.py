@@ -489,7 +489,7 @@ def evaluate_cmd(
         result = evaluate_with_fresh_model(
             programme,
             get_encoder(settings),
-            RankerConfig(num_threads=settings.num_threads, seed=settings.seed),
+            RankerConfig.from_settings(settings),
             cutoff=cut,
             oracle_dir=oracle_dir,
             max_requests=max_requests,

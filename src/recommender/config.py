@@ -51,6 +51,20 @@ class Settings(BaseSettings):
         2, ge=1, description="Threads for LightGBM/torch/BLAS; set to the cores you have."
     )
     seed: int = 42
+    label_use_sentiment: bool = Field(
+        False,
+        description="Label policy option: grade a finished pairing that has no rating by its "
+        "feedback's sentiment (docs/feedback.md).",
+    )
+    at_risk_sentiment: float = Field(
+        -0.25,
+        ge=-1.0,
+        le=1.0,
+        description="A running pairing whose latest feedback scores at or below this is at risk.",
+    )
+    at_risk_checkin_gap_days: float = Field(
+        42.0, gt=0, description="A running pairing with no check-in for this long is at risk."
+    )
 
     # Serving
     host: str = "127.0.0.1"

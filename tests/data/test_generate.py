@@ -494,6 +494,8 @@ def _all_templates() -> list[str]:
         + vocab.FEEDBACK_OK
         + vocab.FEEDBACK_POOR
         + vocab.FEEDBACK_START
+        + vocab.FEEDBACK_STRUGGLING
+        + vocab.FEEDBACK_PROGRESS
     )
     for reasons in (vocab.FEEDBACK_REASONS_ENDED, vocab.FEEDBACK_REASONS_DECLINED):
         templates += [t for pool in reasons.values() for t in pool]

@@ -329,3 +329,76 @@ def test_long_feedback_is_quoted_briefly() -> None:
     risky = pairings_at_risk(pairings, scores, NOW)
     reason = risky.loc[risky["pairing_id"] == "P2", "reasons"].iloc[0][0]
     assert "<p>" not in reason and len(reason) < 200 and reason.endswith('…"')
+
+
+# -- the label option ----------------------------------------------------------------------
+
+
+def label_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "status": [
+                "completed",
+                "completed",
+                "completed",
+                "completed",
+                "active",
+                "ended_early",
+                "declined",
+                "proposed",
+            ],  # fmt: skip
+            "rating": [np.nan, np.nan, 2.0, np.nan, np.nan, np.nan, np.nan, np.nan],
+            "sentiment": [0.6, 0.3, 0.9, np.nan, 0.9, 0.9, 0.9, 0.9],
+        }
+    )
+
+
+def test_label_option_grades_unrated_finished_pairings_by_sentiment() -> None:
+    from recommender.data.labels import LabelPolicy
+
+    frame = label_frame()
+    off = LabelPolicy().labels(frame)
+    on = LabelPolicy(use_feedback_sentiment=True).labels(frame)
+    np.testing.assert_array_equal(off.to_numpy(), [2, 2, 2, 2, 1, 0, 0, np.nan])
+    # 0.6 reads as a rating of 4.2 (top grade), 0.3 as 3.6; a given rating wins; an unfinished
+    # or unscored pairing keeps its status label.
+    np.testing.assert_array_equal(on.to_numpy(), [3, 2, 2, 2, 1, 0, 0, np.nan])
+    ratings = LabelPolicy(use_feedback_sentiment=True).ratings(frame)
+    np.testing.assert_allclose(ratings.to_numpy()[:3], [4.2, 3.6, 2.0])
+    assert np.isnan(ratings.iloc[4])  # active: not finished
+    # Without a sentiment column the option changes nothing.
+    np.testing.assert_array_equal(
+        LabelPolicy(use_feedback_sentiment=True).labels(frame.drop(columns="sentiment")), off
+    )
+    policy = LabelPolicy(use_feedback_sentiment=True)
+    assert LabelPolicy.model_validate_json(policy.model_dump_json()) == policy
+
+
+def test_training_uses_sentiment_targets_only_when_the_option_is_on(
+    synthetic_programme: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from recommender.data.contract import Programme
+    from recommender.data.labels import LabelPolicy
+    from recommender.train import ranker as ranker_module
+    from recommender.train.ranker import RankerConfig, train_ranker
+
+    assert isinstance(synthetic_programme, Programme)
+    p = synthetic_programme.pairings.copy()
+    done = p["status"] == "completed"
+    p.loc[done, "rating"] = np.nan
+    p.loc[done, "feedback"] = "Really helpful and great advice, thank you!"
+    programme = Programme(synthetic_programme.mentors, synthetic_programme.mentees, p)
+    seen: list[pd.Series] = []
+    real = ranker_module.build_requests
+
+    def spy(pairings: pd.DataFrame, policy: LabelPolicy, gap: float = 60) -> object:
+        seen.append(policy.labels(pairings)[pairings["status"] == "completed"])
+        return real(pairings, policy, gap)
+
+    monkeypatch.setattr(ranker_module, "build_requests", spy)
+    cheap = {"n_estimators": 5, "n_hard_negatives": 5, "n_random_negatives": 2}
+    for on in (False, True):
+        cfg = RankerConfig(**cheap, label_policy=LabelPolicy(use_feedback_sentiment=on))
+        ranker, _ = train_ranker(programme, HashingEncoder(), cfg)
+        assert ranker.metadata["params"]["label_policy.use_feedback_sentiment"] is on
+    assert set(seen[0]) == {2.0} and set(seen[1]) == {3.0}

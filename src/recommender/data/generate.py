@@ -31,7 +31,9 @@ time-zone overlap, shared language, mentor quality, mentee engagement, mentor lo
 capacity, mentoring-type fit, same function and shared interests. Successes are accepted /
 active / completed (with a rating) depending on how long ago they started; failures are declined
 or ended_early (recent ones still look active); proposals not yet answered at the end date are
-``proposed``. Feedback text follows the outcome and names the factor that hurt.
+``proposed``. Feedback text follows the outcome and names the factor that hurt; pairs log
+check-ins while they run, and failing ones fade out
+(:mod:`recommender.data.generator.followup`).
 
 Oracle: for every mentee whose request falls in the final ``holdout_fraction`` of the history
 (at or after ``holdout_start`` in ``meta.json``) and every mentor other than themself, the
@@ -266,7 +268,9 @@ def build_programme(
     config = config or GeneratorConfig()
     # Independent streams for attributes, words and the simulation: changing how text is
     # written (or how the history unfolds) never reshuffles who the people are.
-    people_seed, text_seed, sim_seed = np.random.SeedSequence(config.seed).spawn(3)
+    # spawn(4) gives the same first three children as spawn(3): adding the follow-up stream
+    # left every earlier draw as it was.
+    people_seed, text_seed, sim_seed, followup_seed = np.random.SeedSequence(config.seed).spawn(4)
     rng = np.random.default_rng(people_seed)
     rs = RandomStream(rng)
     trs = RandomStream(np.random.default_rng(text_seed))
@@ -297,6 +301,7 @@ def build_programme(
         cutoff,
         end,
         on_progress=on_progress,
+        followup=RandomStream(np.random.default_rng(followup_seed)),
     )
     programme, factors = _frames(mentors, mentees, history)
     return SyntheticProgramme(
@@ -387,6 +392,7 @@ def _frames(mentors: Mentors, mentees: Mentees, history: History) -> tuple[Progr
             "rating": pd.array(history.rating, dtype="Float64"),
             "feedback": history.feedback,
             "ended_at": _timestamps(history.ended),
+            "last_checkin_at": _timestamps(history.last_checkin),
         }
     )
     raw = raw.iloc[order].reset_index(drop=True)

@@ -16,11 +16,14 @@ from typing import Any
 __all__ = [
     "CROSS_FUNCTIONAL_CLUSTERS",
     "FEEDBACK_GREAT",
+    "FEEDBACK_MIXED",
     "FEEDBACK_OK",
     "FEEDBACK_POOR",
+    "FEEDBACK_PROGRESS",
     "FEEDBACK_REASONS_DECLINED",
     "FEEDBACK_REASONS_ENDED",
     "FEEDBACK_START",
+    "FEEDBACK_STRUGGLING",
     "FUNCTIONS",
     "GOAL_PREFERENCES",
     "GOAL_SKILL_ADDONS",
@@ -167,6 +170,11 @@ FEEDBACK_GREAT: tuple[str, ...] = _frozen(_feedback["great"])
 FEEDBACK_OK: tuple[str, ...] = _frozen(_feedback["ok"])
 FEEDBACK_POOR: tuple[str, ...] = _frozen(_feedback["poor"])
 FEEDBACK_START: tuple[str, ...] = _frozen(_feedback["start"])
+#: Feedback whose words pull both ways ("lovely person, but ..."), at any rating.
+FEEDBACK_MIXED: tuple[str, ...] = _frozen(_feedback["mixed"])
+#: Mid-course feedback of running pairings going badly, and going well.
+FEEDBACK_STRUGGLING: tuple[str, ...] = _frozen(_feedback["struggling"])
+FEEDBACK_PROGRESS: tuple[str, ...] = _frozen(_feedback["progress"])
 #: Why a pairing failed, by the hidden factor that hurt it most.
 FEEDBACK_REASONS_ENDED: dict[str, tuple[str, ...]] = _words(_feedback["reasons_ended"])
 FEEDBACK_REASONS_DECLINED: dict[str, tuple[str, ...]] = _words(_feedback["reasons_declined"])

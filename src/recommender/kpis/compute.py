@@ -58,7 +58,6 @@ FINISHED_STATUSES = ("completed", "ended_early")
 SEGMENT_DIMENSIONS = ("cohort", "department", "group")
 #: The segment of people with no value in that column.
 NO_VALUE = "(none)"
-_DAY = pd.Timedelta(days=1)
 #: Upper edges (days) of the time-to-match histogram's bins; the last bin is open.
 TIME_TO_MATCH_BINS = (1, 3, 7, 14, 30, 60, 90, 180, 365)
 
@@ -136,17 +135,19 @@ def _utc(series: pd.Series | None, index: pd.Index) -> pd.Series:
 
 
 def _month(ts: pd.Series) -> pd.Series:
-    out = pd.Series(None, index=ts.index, dtype=object)
-    known = ts.notna()
-    out[known] = [f"{t.year:04d}-{t.month:02d}" for t in ts[known]]
-    return out
+    return pd.Series(
+        [None if pd.isna(t) else f"{t.year:04d}-{t.month:02d}" for t in ts],
+        index=ts.index,
+        dtype=object,
+    )
 
 
 def _quarter(ts: pd.Series) -> pd.Series:
-    out = pd.Series("unknown", index=ts.index, dtype=object)
-    known = ts.notna()
-    out[known] = [f"{t.year:04d}-Q{(t.month - 1) // 3 + 1}" for t in ts[known]]
-    return out
+    return pd.Series(
+        ["unknown" if pd.isna(t) else f"{t.year:04d}-Q{(t.month - 1) // 3 + 1}" for t in ts],
+        index=ts.index,
+        dtype=object,
+    )
 
 
 def _months_between(first: str, last: str) -> list[str]:
@@ -245,7 +246,11 @@ def _prepare(
         p["sentiment"] = np.nan
     else:
         p["sentiment"] = pd.to_numeric(sentiment.reindex(p.index), errors="coerce")
-    p["rating"] = pd.to_numeric(p.get("rating"), errors="coerce")
+    p["rating"] = (
+        pd.to_numeric(p["rating"], errors="coerce")
+        if "rating" in p
+        else pd.Series(np.nan, index=p.index)
+    )
 
     for column, label in (("ended", "ended_at"), ("checkin", "last_checkin_at")):
         bad = int((p[column].notna() & (p[column] < p["created"])).sum())
@@ -325,7 +330,7 @@ def _time_to_match(p: pd.DataFrame, mentees: pd.DataFrame) -> tuple[pd.Series, i
     matched = p[p["status_at"].isin(MATCH_STATUSES)]
     first = matched.groupby("mentee_id")["created"].min()
     joined = mentees.drop_duplicates("mentee_id").set_index("mentee_id")["joined"]
-    days = (first - joined.reindex(first.index)) / _DAY
+    days = (first - joined.reindex(first.index)).dt.total_seconds() / 86400.0
     out_of_order = int((days < 0).sum())
     return days.where(days >= 0), out_of_order
 

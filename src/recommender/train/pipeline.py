@@ -84,7 +84,7 @@ def run_training(
     (no alias is set: promotion is the retraining job's decision). The model folder is written
     only after training and tracking succeeded."""
     settings = settings or get_settings()
-    cfg = config or RankerConfig(num_threads=settings.num_threads, seed=settings.seed)
+    cfg = config or RankerConfig.from_settings(settings)
     if track:
         from recommender.train.tracking import configure_mlflow
 

@@ -11,12 +11,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from recommender.config import Settings
 from recommender.data.contract import Programme
 from recommender.data.labels import LabelPolicy
 from recommender.evaluation.requests import NotEnoughDataError, Requests, build_requests
 from recommender.features.context import FeatureContext
 from recommender.features.embeddings import TextEncoder
 from recommender.features.pairs import PairFeaturizer
+from recommender.feedback.sentiment import fit_on_pairings
 from recommender.models import MentorRanker
 from recommender.progress import task
 from recommender.ranking.retrieval import RetrievalConfig
@@ -45,9 +47,19 @@ class RankerConfig:
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
     label_policy: LabelPolicy = field(default_factory=LabelPolicy)
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RankerConfig:
+        """The configuration a job run with ``settings`` uses (threads, seed, label option)."""
+        return cls(
+            num_threads=settings.num_threads,
+            seed=settings.seed,
+            label_policy=LabelPolicy(use_feedback_sentiment=settings.label_use_sentiment),
+        )
+
     def params(self) -> dict[str, Any]:
         flat = {k: v for k, v in asdict(self).items() if k not in ("retrieval", "label_policy")}
         flat.update({f"retrieval.{k}": v for k, v in asdict(self.retrieval).items()})
+        flat["label_policy.use_feedback_sentiment"] = self.label_policy.use_feedback_sentiment
         return flat
 
 
@@ -98,7 +110,15 @@ def train_ranker(
     pairings = programme.pairings
     if train_before is not None:
         pairings = pairings[pairings["created_at"] < train_before]
-    requests = build_requests(pairings, cfg.label_policy, cfg.request_gap_days)
+    t_sentiment = time.perf_counter()
+    sentiment = fit_on_pairings(pairings, encoder)
+    timings["sentiment"] = time.perf_counter() - t_sentiment
+    targets = pairings
+    if cfg.label_policy.use_feedback_sentiment:
+        # Targets only: history features keep the recorded ratings, so serving needs no
+        # sentiment to build them (docs/feedback.md).
+        targets = pairings.assign(sentiment=sentiment.score_pairings(pairings, encoder))
+    requests = build_requests(targets, cfg.label_policy, cfg.request_gap_days)
     labelled = requests.truth.groupby("query")["label"].max()
     positive_queries = int((labelled >= 1).sum())
     if positive_queries < 2:

@@ -282,7 +282,7 @@ def retrain(
 
     settings = settings or get_settings()
     opts = options or RetrainOptions()
-    cfg = config or RankerConfig(num_threads=settings.num_threads, seed=settings.seed)
+    cfg = config or RankerConfig.from_settings(settings)
     name = opts.model_name or settings.registered_model_name
     evaluator = Evaluator(relevance_threshold=cfg.label_policy.success_threshold)
     primary = evaluator.primary_metric

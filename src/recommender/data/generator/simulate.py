@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 
 from recommender.data import vocab
 from recommender.data.generator.config import GeneratorConfig
+from recommender.data.generator.followup import follow_up
 from recommender.data.generator.hidden import (
     HiddenModel,
     sigmoid,
@@ -82,6 +83,7 @@ class History:
     rating: list[float | None] = field(default_factory=list)
     ended: list[int | None] = field(default_factory=list)
     feedback: list[str] = field(default_factory=list)
+    last_checkin: list[int | None] = field(default_factory=list)
     factors: dict[str, list[float]] = field(default_factory=dict)
     oracle_mentee: list[int] = field(default_factory=list)
     oracle_p: list[FloatArray] = field(default_factory=list)
@@ -210,9 +212,13 @@ def simulate(
     cutoff: int,
     end: int,
     on_progress: Callable[[int], None] | None = None,
+    *,
+    followup: RandomStream | None = None,
 ) -> History:
     """Run the programme from its first request to ``end``; collect the oracle for requests at or
-    after ``cutoff``."""
+    after ``cutoff``. ``followup`` draws check-ins and mid-course feedback
+    (:mod:`recommender.data.generator.followup`; default: a stream seeded with 0)."""
+    followup = followup or RandomStream(np.random.default_rng(0))
     voc = vocabulary()
     n_m, n_e = len(mentors.ids), len(mentees.ids)
     offsets = _office_offsets()
@@ -320,7 +326,9 @@ def simulate(
                     pair = {name: float(value[j, m]) for name, value in parts.items()}
                     pair["load"] = float(pool.load_part[m])
                     reason = weakest_factor(pair, model)
-                busy_until = _record(history, rs, m, int(i), created, success, p, reason, end)
+                busy_until = _record(
+                    history, rs, followup, m, int(i), created, success, p, reason, end
+                )
                 if busy_until is not None:
                     occupied.append(m)
                     pool.occupy(m, busy_until, apply=False)
@@ -346,6 +354,7 @@ def simulate(
 def _record(
     history: History,
     rs: RandomStream,
+    followup: RandomStream,
     mentor: int,
     mentee: int,
     created: int,
@@ -389,7 +398,22 @@ def _record(
     history.status.append(status)
     history.rating.append(rating)
     history.ended.append(ended)
-    history.feedback.append(feedback(status, reason, rating, rs))
+    text = feedback(status, reason, rating, rs)
+    # The rating this mentee would have given: used for the feedback of unrated completions.
+    latent = float(min(max(round(3.5 + 2.0 * (p - 0.5) + 0.75 * _normal(followup)), 1), 5))
+    after = follow_up(
+        status=status,
+        success=success,
+        feedback=text,
+        rating=rating,
+        latent_rating=latent,
+        decided=decided,
+        busy_until=busy_until,
+        end=end,
+        rs=followup,
+    )
+    history.feedback.append(after.feedback)
+    history.last_checkin.append(after.last_checkin)
     return busy_until
 
 
