@@ -496,6 +496,7 @@ def _all_templates() -> list[str]:
         + vocab.FEEDBACK_START
         + vocab.FEEDBACK_STRUGGLING
         + vocab.FEEDBACK_PROGRESS
+        + vocab.FEEDBACK_MIXED
     )
     for reasons in (vocab.FEEDBACK_REASONS_ENDED, vocab.FEEDBACK_REASONS_DECLINED):
         templates += [t for pool in reasons.values() for t in pool]

@@ -65,7 +65,7 @@ def hand_programme() -> tuple[Any, pd.Series, pd.DataFrame]:
             "ended_early",
             ended_at="2024-03-25",
             rating=1,
-            feedback="We never met; a waste of time.",
+            feedback="Disappointing: we rarely met, a waste of time.",
         ),  # fmt: skip
         pairing(
             "P4",

@@ -15,6 +15,9 @@ turn out.
 - **Unrated completed pairings**: one in seven completed pairings leaves no rating, but its
   people still feel the way their rating would have said. Their feedback follows that unseen
   rating, like everyone else's (before, it was always glowing).
+- **Words and ratings disagree now and then**, as in real comments: some completed pairings'
+  feedback pulls both ways ("lovely person, but it didn't go anywhere") whatever the rating,
+  and some reads like the next rating band's.
 """
 
 from __future__ import annotations
@@ -32,6 +35,10 @@ LAPSE_SHARE = 1 / 7
 NEVER_LOG_SHARE = 0.1
 #: Of running failing pairs (30+ days in), the share whose feedback says it is going badly.
 STRUGGLING_SHARE = 0.4
+#: Of completed pairings' feedback: the share with mixed words, and the share that reads like
+#: a neighbouring rating band.
+MIXED_SHARE = 0.15
+NEIGHBOUR_SHARE = 0.08
 #: Of running working pairs, the share reporting progress, and grumbling mildly.
 PROGRESS_SHARE = 0.2
 GRUMBLE_SHARE = 0.05
@@ -60,12 +67,21 @@ def _checkins(start: int, until: int, end: int, rs: RandomStream, *, failing: bo
     return start + int(n * interval) if n >= 1 else None
 
 
-def _pool_for(rating: float) -> tuple[str, ...]:
-    if rating >= 4:
-        return vocab.FEEDBACK_GREAT
-    if rating >= 3:
-        return vocab.FEEDBACK_OK
-    return vocab.FEEDBACK_POOR
+_BANDS = (vocab.FEEDBACK_POOR, vocab.FEEDBACK_OK, vocab.FEEDBACK_GREAT)
+
+
+def _band(rating: float) -> int:
+    return 2 if rating >= 4 else (1 if rating >= 3 else 0)
+
+
+def _completed_feedback(rating: float, rs: RandomStream) -> str:
+    """What a mentee who would rate ``rating`` writes about a completed pairing."""
+    if rs.chance(MIXED_SHARE):
+        return render(rs.choice(vocab.FEEDBACK_MIXED), {}, rs)
+    band = _band(rating)
+    if rs.chance(NEIGHBOUR_SHARE):
+        band = 1 if band != 1 else (0 if rs.chance(0.5) else 2)
+    return render(rs.choice(_BANDS[band]), {}, rs)
 
 
 def follow_up(
@@ -89,8 +105,8 @@ def follow_up(
         return FollowUp(None, feedback)
     last = _checkins(decided, busy_until, end, rs, failing=not success)
     text = feedback
-    if status == "completed" and rating is None and feedback:
-        text = render(rs.choice(_pool_for(latent_rating)), {}, rs)
+    if status == "completed" and feedback:
+        text = _completed_feedback(latent_rating if rating is None else rating, rs)
     elif status == "active" and end - decided > 30 * DAY:
         if not success and rs.chance(STRUGGLING_SHARE):
             text = render(rs.choice(vocab.FEEDBACK_STRUGGLING), {}, rs)
