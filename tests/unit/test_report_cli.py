@@ -191,3 +191,54 @@ def test_report_on_a_programme_with_no_pairings_or_feedback(tmp_path: Path) -> N
     )
     assert result.exit_code == 0, result.output
     assert "no data" in out.read_text(encoding="utf-8")
+
+
+def _record(i: int) -> SuggestionRecord:
+    from datetime import UTC, datetime, timedelta
+
+    return SuggestionRecord(
+        suggested_at=datetime(2024, 1, 1, tzinfo=UTC) + timedelta(minutes=i),
+        source="plan",
+        mentee_id=f"e{i}",
+        mentor_id="m",
+        rank=1,
+    )
+
+
+def test_suggestion_log_writes_in_the_background_and_on_close(database_url: str) -> None:
+    from recommender.store.db import upgrade
+    from recommender.store.suggestions import SuggestionLog
+
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    try:
+        sink = SuggestionLog(engine, flush_s=0.05).start()
+        sink.add([_record(i) for i in range(3)])
+        import time
+
+        deadline = time.monotonic() + 10
+        while sink.written < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert sink.written == 3 and sink.pending == 0
+        sink.add([_record(3)])
+        sink.close()
+        assert list(read_suggestions(engine)["mentee_id"]) == ["e0", "e1", "e2", "e3"]
+    finally:
+        engine.dispose()
+
+
+def test_suggestion_log_keeps_rows_while_the_database_is_down(tmp_path: Path) -> None:
+    from recommender.store.db import upgrade
+    from recommender.store.suggestions import SuggestionLog
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    engine = make_engine(url)
+    sink = SuggestionLog(engine, max_buffered=3)  # no thread: flushed by hand
+    sink.add([_record(i) for i in range(2)])
+    assert sink.flush() == 0 and sink.failures == 1 and sink.pending == 2  # no table yet
+    sink.add([_record(i) for i in range(2, 4)])  # one over the bound: the oldest goes
+    assert sink.pending == 3 and sink.dropped == 1
+    upgrade(url)
+    assert sink.flush() == 3 and sink.pending == 0
+    assert list(read_suggestions(engine)["mentee_id"]) == ["e1", "e2", "e3"]
+    engine.dispose()
