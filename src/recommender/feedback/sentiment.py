@@ -86,7 +86,7 @@ class FeedbackSentiment:
 
     def __init__(
         self,
-        min_rated: int = 150,
+        min_rated: int = 100,
         min_per_class: int = 20,
         low_rating: float = 2.0,
         high_rating: float = 4.0,

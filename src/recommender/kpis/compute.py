@@ -134,20 +134,25 @@ def _utc(series: pd.Series | None, index: pd.Index) -> pd.Series:
     return pd.to_datetime(series, utc=True, errors="coerce")
 
 
+def _labels(ts: pd.Series, fmt: str, missing: str | None) -> pd.Series:
+    """``ts`` written with ``fmt`` (each distinct value formatted once)."""
+    ts = pd.to_datetime(ts, utc=True, errors="coerce")
+    known = ts.notna()
+    out = pd.Series(missing, index=ts.index, dtype=object)
+    if known.any():
+        out[known] = ts[known].dt.strftime(fmt).to_numpy()
+    return out
+
+
 def _month(ts: pd.Series) -> pd.Series:
-    return pd.Series(
-        [None if pd.isna(t) else f"{t.year:04d}-{t.month:02d}" for t in ts],
-        index=ts.index,
-        dtype=object,
-    )
+    return _labels(ts, "%Y-%m", None)
 
 
 def _quarter(ts: pd.Series) -> pd.Series:
-    return pd.Series(
-        ["unknown" if pd.isna(t) else f"{t.year:04d}-Q{(t.month - 1) // 3 + 1}" for t in ts],
-        index=ts.index,
-        dtype=object,
-    )
+    ts = pd.to_datetime(ts, utc=True, errors="coerce")
+    year = _labels(ts, "%Y", "unknown")
+    quarter = ((ts.dt.month - 1) // 3 + 1).astype("Int64").astype(str)
+    return year.where(ts.isna(), year + "-Q" + quarter)
 
 
 def _months_between(first: str, last: str) -> list[str]:
@@ -292,24 +297,33 @@ def _prepare(
         )
     ]
     months = _months_between(min(stamps), max(stamps)) if stamps else []
-    return _Frame(p, mentees, mentors, months), notes
+    for status in ("proposed", "declined", "completed", "ended_early"):
+        p[f"is_{status}"] = p["status_at"] == status
+    p["is_match"] = p["status_at"].isin(MATCH_STATUSES)
+    p["is_running"] = p["status_at"].isin(("accepted", "active"))
+    narrow = [
+        "mentee_id", "mentor_id", "created", "status_at", "rating", "sentiment", "month",
+        "opinion_month", "finish_month", "cohort", "department", "group", "is_match",
+        "is_running", "is_proposed", "is_declined", "is_completed", "is_ended_early",
+    ]  # fmt: skip
+    people = ["mentee_id", "joined", "cohort", "department", "group"]
+    return _Frame(p[narrow], mentees[people], mentors, months), notes
 
 
 def _outcomes(p: pd.DataFrame) -> dict[str, Any]:
     """Counts, rates and means of a set of pairings (as of T)."""
-    s = p["status_at"]
-    matches = int(s.isin(MATCH_STATUSES).sum())
-    declined = int((s == "declined").sum())
-    completed = int((s == "completed").sum())
-    ended_early = int((s == "ended_early").sum())
+    matches = int(p["is_match"].sum())
+    declined = int(p["is_declined"].sum())
+    completed = int(p["is_completed"].sum())
+    ended_early = int(p["is_ended_early"].sum())
     finished = completed + ended_early
     mean_rating, n_ratings = _mean(p["rating"])
     mean_sentiment, n_feedback = _mean(p["sentiment"])
     return {
         "pairings": len(p),
         "matches": matches,
-        "running": int(s.isin(("accepted", "active")).sum()),
-        "proposed": int((s == "proposed").sum()),
+        "running": int(p["is_running"].sum()),
+        "proposed": int(p["is_proposed"].sum()),
         "declined": declined,
         "completed": completed,
         "ended_early": ended_early,
@@ -384,23 +398,26 @@ def _monthly(frame: _Frame) -> list[dict[str, Any]]:
 def _segments(frame: _Frame, days: pd.Series) -> dict[str, list[dict[str, Any]]]:
     p, mentees = frame.p, frame.mentees
     out: dict[str, list[dict[str, Any]]] = {}
-    matched_ids = set(days.index)
+    mentees = mentees.assign(matched=mentees["mentee_id"].isin(set(days.index)))
     for dim in SEGMENT_DIMENSIONS:
         rows = []
-        values = sorted(set(mentees[dim]) | set(p[dim]), key=lambda v: (v == NO_VALUE, v))
+        people_by = dict(tuple(mentees.groupby(dim, sort=False)))
+        pairings_by = dict(tuple(p.groupby(dim, sort=False)))
+        empty_people, empty_pairings = mentees.iloc[:0], p.iloc[:0]
+        values = sorted(set(people_by) | set(pairings_by), key=lambda v: (v == NO_VALUE, v))
         for value in values:
-            people = mentees[mentees[dim] == value]
-            part = p[p[dim] == value]
-            ids = people["mentee_id"]
-            n_matched = int(ids.isin(matched_ids).sum())
-            match_months = part[part["status_at"].isin(MATCH_STATUSES)].groupby("month").size()
+            people = people_by.get(value, empty_people)
+            part = pairings_by.get(value, empty_pairings)
+            ids = people.loc[people["matched"], "mentee_id"]
+            n_matched = len(ids)
+            match_months = part[part["is_match"]].groupby("month").size()
             rows.append(
                 {
                     "segment": value,
                     "mentees": len(people),
                     "mentees_matched": n_matched,
                     "match_rate": _rate(n_matched, len(people)),
-                    "days_to_match": _summary(days.reindex(ids[ids.isin(matched_ids)])),
+                    "days_to_match": _summary(days.reindex(ids)),
                     **_outcomes(part),
                     "monthly_matches": {m: int(n) for m, n in match_months.items()},
                 }
