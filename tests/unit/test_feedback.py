@@ -402,3 +402,27 @@ def test_training_uses_sentiment_targets_only_when_the_option_is_on(
         ranker, _ = train_ranker(programme, HashingEncoder(), cfg)
         assert ranker.metadata["params"]["label_policy.use_feedback_sentiment"] is on
     assert set(seen[0]) == {2.0} and set(seen[1]) == {3.0}
+
+
+def test_sentiment_cache_scores_each_text_once() -> None:
+    from recommender.feedback import SentimentCache
+
+    calls: list[int] = []
+    model = FeedbackSentiment.lexicon()
+    real = model.transform
+
+    def counting(texts: list[str], encoder: object = None) -> np.ndarray:
+        calls.append(len(texts))
+        return real(texts, encoder)  # type: ignore[arg-type]
+
+    model.transform = counting  # type: ignore[method-assign]
+    cache = SentimentCache(model, max_texts=3)
+    frame = pd.DataFrame({"feedback": ["Great!", "Awful.", "Great!", None, ""]})
+    first = cache.score_pairings(frame)
+    again = cache.score_pairings(frame)
+    pd.testing.assert_series_equal(first, again)
+    assert calls == [3]  # "Great!", "Awful." and "" once each; None reads as ""
+    assert first.iloc[0] > 0 > first.iloc[1] and np.isnan(first.iloc[3:]).all()
+    cache.score_pairings(pd.DataFrame({"feedback": ["New one."]}))  # over the bound: starts over
+    assert calls == [3, 1]
+    assert cache.score_pairings(pd.DataFrame({"x": [1]})).isna().all()

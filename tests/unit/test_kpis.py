@@ -332,3 +332,17 @@ def test_as_of_parsing(value: str, expected: str) -> None:
 def test_as_of_rejects_ambiguous_or_unreadable_dates(value: str) -> None:
     with pytest.raises(ValueError, match="as-of"):
         parse_as_of(value)
+
+
+def test_people_indexed_by_id_give_the_same_figures(kpis: dict[str, Any]) -> None:
+    from recommender.data.contract import Programme
+
+    programme, sentiment, log = hand_programme()
+    indexed = Programme(
+        programme.mentors.set_index("mentor_id", drop=False),
+        programme.mentees.set_index("mentee_id", drop=False),
+        programme.pairings.set_index("pairing_id", drop=False),
+    )
+    scores = sentiment.set_axis(programme.pairings["pairing_id"])
+    again = compute_kpis(indexed, as_of=AS_OF, sentiment=scores, suggestions=log).to_dict()
+    assert again == kpis

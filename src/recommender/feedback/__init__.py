@@ -19,6 +19,7 @@ from recommender.feedback.risk import (
 )
 from recommender.feedback.sentiment import (
     FeedbackSentiment,
+    SentimentCache,
     SentimentModelError,
     fit_on_pairings,
     lexicon_scores,
@@ -31,6 +32,7 @@ __all__ = [
     "NEGATIVE_FEEDBACK",
     "FeedbackSentiment",
     "RiskRule",
+    "SentimentCache",
     "SentimentModelError",
     "clean_feedback",
     "fit_on_pairings",

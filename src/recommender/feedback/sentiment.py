@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal, Self
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SENTIMENT_FORMAT",
     "FeedbackSentiment",
+    "SentimentCache",
     "SentimentModelError",
     "fit_on_pairings",
     "lexicon_scores",
@@ -343,3 +345,42 @@ def fit_on_pairings(
         dated = ended.where(ended.notna(), created)
         rated = pairings[dated.notna() & (dated <= as_of)]
     return model.fit(rated["feedback"].tolist(), rated["rating"].tolist(), encoder)
+
+
+class SentimentCache:
+    """Scores of a fitted model, memoised by feedback text (thread-safe).
+
+    A service scores the same pairings' feedback on every at-risk list and KPI request; each
+    distinct text is scored once per model. Bounded: past ``max_texts`` the memo starts over.
+    """
+
+    def __init__(
+        self,
+        model: FeedbackSentiment,
+        encoder: TextEncoder | None = None,
+        max_texts: int = 200_000,
+    ) -> None:
+        self.model = model
+        self.encoder = encoder
+        self.max_texts = max_texts
+        self._memo: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def score_pairings(self, pairings: pd.DataFrame) -> pd.Series:
+        """Like :meth:`FeedbackSentiment.score_pairings`, from the memo where possible."""
+        if "feedback" not in pairings or len(pairings) == 0:
+            return pd.Series(np.nan, index=pairings.index, dtype="float64", name="sentiment")
+        texts = ["" if not isinstance(t, str) else t for t in pairings["feedback"].tolist()]
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._memo))
+        if missing:
+            scores = self.model.transform(missing, self.encoder)
+            with self._lock:
+                if len(self._memo) + len(missing) > self.max_texts:
+                    self._memo.clear()
+                self._memo.update(zip(missing, (float(v) for v in scores), strict=True))
+                values = [self._memo.get(t, np.nan) for t in texts]
+        else:
+            with self._lock:
+                values = [self._memo[t] for t in texts]
+        return pd.Series(values, index=pairings.index, dtype="float64", name="sentiment")

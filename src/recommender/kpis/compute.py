@@ -223,14 +223,18 @@ def _prepare(
     programme: Programme, as_of: pd.Timestamp, sentiment: pd.Series | None
 ) -> tuple[_Frame, list[dict[str, Any]]]:
     notes: list[dict[str, Any]] = []
-    mentees = programme.mentees.copy()
-    mentors = programme.mentors.copy()
+    # Callers may index people by id (the service does): positions are all that matter here.
+    mentees = programme.mentees.reset_index(drop=True)
+    mentors = programme.mentors.reset_index(drop=True)
     mentees["joined"] = _utc(mentees.get("created_at"), mentees.index)
     mentors["joined"] = _utc(mentors.get("created_at"), mentors.index)
     mentees = mentees[mentees["joined"].isna() | (mentees["joined"] <= as_of)]
     mentors = mentors[mentors["joined"].isna() | (mentors["joined"] <= as_of)]
 
     raw = programme.pairings
+    if sentiment is not None:
+        sentiment = sentiment.reindex(raw.index).set_axis(pd.RangeIndex(len(raw)))
+    raw = raw.reset_index(drop=True)
     created_all = _utc(raw.get("created_at"), raw.index)
     undated = int(created_all.isna().sum())
     if undated:
