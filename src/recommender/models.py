@@ -1,9 +1,11 @@
 """The trained model bundle: fitted pair features + LightGBM booster + metadata.
 
 A model folder holds ``ranker.json`` (metadata, feature version, embedding model identity),
-``featurizer.json`` (the fitted feature object's state) and ``booster.txt`` (LightGBM's own
-text format). It is self-contained: no tracking server is needed to load it, and this module
-knows nothing of MLflow (:mod:`recommender.registry` packages bundles as MLflow models;
+``featurizer.json`` (the fitted feature object's state), ``booster.txt`` (LightGBM's own
+text format) and ``sentiment.json`` (the feedback sentiment model fitted with it; optional, so
+older folders still load and score feedback with the lexicon). It is self-contained: no
+tracking server is needed to load it, and this module knows nothing of MLflow
+(:mod:`recommender.registry` packages bundles as MLflow models;
 :func:`recommender.loading.load_ranker` loads a model from wherever it lives).
 """
 
@@ -21,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from recommender.features.pairs import FeatureVersionError, PairFeaturizer
+from recommender.feedback.sentiment import FeedbackSentiment, SentimentModelError
 from recommender.ranking.retrieval import RetrievalConfig
 
 __all__ = ["BUNDLE_FORMAT", "IncompatibleModelError", "MentorRanker", "ModelLoadError"]
@@ -48,6 +51,8 @@ class MentorRanker:
     is_model: bool = True
     #: Where this instance was loaded from (URI, registry version, run); never saved.
     source: dict[str, Any] = field(default_factory=dict, compare=False)
+    #: The feedback sentiment model fitted at training time (None: the lexicon scores).
+    sentiment: FeedbackSentiment | None = field(default=None, compare=False)
 
     def score(self, features: pd.DataFrame) -> np.ndarray:
         """Ranking scores for feature rows (higher is better)."""
@@ -78,6 +83,8 @@ class MentorRanker:
         try:
             self.booster.save_model(str(tmp / "booster.txt"))
             (tmp / "featurizer.json").write_text(self.featurizer.to_json(), encoding="utf-8")
+            if self.sentiment is not None:
+                (tmp / "sentiment.json").write_text(self.sentiment.to_json(), encoding="utf-8")
             meta = {
                 "format": BUNDLE_FORMAT,
                 "name": self.name,
@@ -140,4 +147,15 @@ class MentorRanker:
             retrieval=RetrievalConfig(**meta.get("retrieval", {})),
             metadata=meta.get("metadata", {}),
             name=meta.get("name", "lightgbm-lambdarank"),
+            sentiment=_load_sentiment(directory / "sentiment.json"),
         )
+
+
+def _load_sentiment(path: Path) -> FeedbackSentiment | None:
+    """The bundle's sentiment model; None for folders saved before it existed."""
+    if not path.is_file():
+        return None
+    try:
+        return FeedbackSentiment.from_state(json.loads(path.read_text(encoding="utf-8")))
+    except (json.JSONDecodeError, UnicodeDecodeError, SentimentModelError) as exc:
+        raise ModelLoadError(f"{path}: corrupt sentiment model ({exc})") from exc

@@ -256,3 +256,25 @@ def test_unreachable_server_message_names_the_uri_without_its_password() -> None
     assert f"http://ops:***@127.0.0.1:{port}" in str(info.value)
     assert "hunter2" not in str(info.value)
     check_reachable("sqlite:///not/probed.db")  # only HTTP stores are probed
+
+
+def test_the_sentiment_model_travels_with_the_bundle(trained, mlflow_model, tmp_path) -> None:
+    ranker, _ = trained
+    assert ranker.sentiment is not None
+    texts = ["Great, really helpful!", "Awful.", ""]
+    expected = ranker.sentiment.transform(texts, HashingEncoder(64))
+    folder = ranker.save(tmp_path / "bundle")
+    assert (folder / "sentiment.json").is_file()
+    for source in (folder, mlflow_model):
+        loaded = load_ranker(source)
+        assert loaded.sentiment is not None
+        assert loaded.sentiment.get_state() == ranker.sentiment.get_state()
+        np.testing.assert_array_equal(
+            loaded.sentiment.transform(texts, HashingEncoder(64)), expected
+        )
+    # Folders saved before sentiment.json existed still load (the lexicon scores then).
+    (folder / "sentiment.json").unlink()
+    assert load_ranker(folder).sentiment is None
+    (folder / "sentiment.json").write_text('{"format": "feedback-sentiment/9"}')
+    with pytest.raises(ModelLoadError, match=r"sentiment\.json: corrupt sentiment model"):
+        load_ranker(folder)

@@ -210,7 +210,9 @@ def train_ranker(
             "params": cfg.params(),
             "valid_metrics": valid_metrics,
             "best_iteration": best,
+            "sentiment": sentiment.description,
         },
+        sentiment=sentiment,
     )
     report = TrainReport(
         n_train_queries=len(train.groups),
