@@ -251,6 +251,30 @@ def test_statuses_dates_and_ratings_are_consistent(mid: SyntheticProgramme) -> N
     assert not p.loc[old, "status"].isin(["active", "accepted", "proposed"]).any()
 
 
+def test_checkins_and_mid_course_feedback_follow_how_pairings_go(
+    mid: SyntheticProgramme,
+) -> None:
+    p = mid.programme.pairings
+    end = pd.Timestamp(mid.config.end)
+    checkin = p["last_checkin_at"]
+    assert checkin.notna().any()
+    assert p.loc[p["status"].isin(["proposed", "declined"]), "last_checkin_at"].isna().all()
+    dated = checkin.notna()
+    assert (checkin[dated] > p.loc[dated, "created_at"]).all() and (checkin[dated] <= end).all()
+    ended = dated & p["ended_at"].notna()
+    assert (checkin[ended] <= p.loc[ended, "ended_at"]).all()
+    # Failing pairings still running at the end have gone quiet more often than working ones.
+    success = mid.pairing_factors.set_index("pairing_id")["success"]
+    running = p[p["status"] == "active"].set_index("pairing_id")
+    last = running["last_checkin_at"].fillna(running["created_at"])
+    quiet = (end - last) > pd.Timedelta(days=42)
+    failing = ~success.reindex(running.index).astype(bool)
+    assert quiet[failing].mean() > 1.5 * quiet[~failing].mean()
+    # Unrated completed pairings write like rated ones: not all glowing.
+    unrated = p[(p["status"] == "completed") & p["rating"].isna() & (p["feedback"] != "")]
+    assert unrated["feedback"].isin([f for f in p.loc[p["rating"] <= 2, "feedback"] if f]).any()
+
+
 def test_success_rate_and_volume_are_realistic(mid: SyntheticProgramme) -> None:
     p = mid.programme.pairings
     assert 1.5 <= len(p) / mid.config.n_mentees <= 3.0
