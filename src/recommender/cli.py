@@ -261,6 +261,26 @@ def _load_programme_or_exit(directory: Path) -> Programme:
     return result.programme
 
 
+def _programme_from(
+    data: Path | None, from_db: bool, database_url: str | None
+) -> tuple[Programme, str]:
+    """The programme of ``--data DIR`` or ``--from-db`` and a printable name of its source;
+    exits 2 unless exactly one is given, 1 on an invalid directory, 3 on a database failure."""
+    if (data is None) == (not from_db):
+        err.print("give exactly one of --data DIR or --from-db")
+        raise typer.Exit(2)
+    if data is not None:
+        return _load_programme_or_exit(data), str(data)
+    from sqlalchemy import make_url
+
+    from recommender.store.io import read_programme_from_db
+
+    url = _database_url(database_url)
+    with _database_errors():
+        programme = read_programme_from_db(url)
+    return programme, make_url(url).render_as_string(hide_password=True)
+
+
 def _metrics_table(evaluation: EvaluationResult, title: str) -> Table:
     from rich.table import Table
 
@@ -623,21 +643,7 @@ def retrain_cmd(
     from recommender.train.retrain import RetrainOptions, format_summary, result_json, retrain
     from recommender.train.tracking import TrackingError
 
-    if (data is None) == (not from_db):
-        err.print("give exactly one of --data DIR or --from-db")
-        raise typer.Exit(2)
-    if data is not None:
-        programme = _load_programme_or_exit(data)
-        source = str(data)
-    else:
-        from sqlalchemy import make_url
-
-        from recommender.store.io import read_programme_from_db
-
-        url = _database_url(database_url)
-        with _database_errors():
-            programme = read_programme_from_db(url)
-            source = make_url(url).render_as_string(hide_password=True)
+    programme, source = _programme_from(data, from_db, database_url)
     options = RetrainOptions(
         window_days=window_days,
         margin=margin,
@@ -702,34 +708,23 @@ def report_cmd(
     rating and sentiment by month, by cohort, department and group, mentor load, suggestions."""
     from recommender.kpis.report import build_report, parse_as_of, write_report
 
-    if (data is None) == (not from_db):
-        err.print("give exactly one of --data DIR or --from-db")
-        raise typer.Exit(2)
     try:
         moment = parse_as_of(as_of)
     except ValueError as exc:
         _error(exc)
         raise typer.Exit(2) from exc
+    programme, source = _programme_from(data, from_db, database_url)
     suggestions = None
-    if data is not None:
-        programme = _load_programme_or_exit(data)
-        source = str(data)
-    else:
-        from sqlalchemy import make_url
-
+    if from_db:
         from recommender.store.db import make_engine
-        from recommender.store.io import read_programme_from_db
         from recommender.store.suggestions import read_suggestions
 
-        url = _database_url(database_url)
         with _database_errors():
-            engine = make_engine(url, create=False)
+            engine = make_engine(_database_url(database_url), create=False)
             try:
-                programme = read_programme_from_db(engine)
                 suggestions = read_suggestions(engine, as_of=moment.to_pydatetime())
             finally:
                 engine.dispose()
-            source = make_url(url).render_as_string(hide_password=True)
     encoder = None
     if not lexicon:
         from recommender.features.embeddings import get_encoder

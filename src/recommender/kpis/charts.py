@@ -104,6 +104,22 @@ def _finite(series: Series) -> list[float]:
     return [float(v) for _, values in series for v in values if v is not None and math.isfinite(v)]
 
 
+def _scales(
+    n: int, lo: float, hi: float
+) -> tuple[float, Callable[[int], float], Callable[[float], float]]:
+    """Slot width, and the x of label ``i``'s centre and the y of value ``v``."""
+    plot_w, plot_h = _W - _LEFT - _RIGHT, _H - _TOP - _BOTTOM
+    slot = plot_w / max(n, 1)
+
+    def x_of(i: int) -> float:
+        return _LEFT + slot * (i + 0.5)
+
+    def y_of(v: float) -> float:
+        return _TOP + plot_h * (1 - (v - lo) / (hi - lo or 1))
+
+    return slot, x_of, y_of
+
+
 def bar_chart(
     title: str,
     labels: Sequence[str],
@@ -118,16 +134,8 @@ def bar_chart(
         return _empty(title, "no data")
     hi = y_max if y_max is not None else _nice_max(max(values))
     lo = min(0.0, min(values))
-    plot_w, plot_h = _W - _LEFT - _RIGHT, _H - _TOP - _BOTTOM
-    slot = plot_w / len(labels)
+    slot, x_of, y_of = _scales(len(labels), lo, hi)
     bar = max(slot * 0.8 / len(series), 0.5)
-
-    def x_of(i: int) -> float:
-        return _LEFT + slot * (i + 0.5)
-
-    def y_of(v: float) -> float:
-        return _TOP + plot_h * (1 - (v - lo) / (hi - lo or 1))
-
     parts = _frame(title, labels, lo, hi, y_format, x_of)
     for s, (name, vals) in enumerate(series):
         colour = PALETTE[s % len(PALETTE)]
@@ -161,15 +169,7 @@ def line_chart(
         return _empty(title, "no data")
     lo = y_min if y_min is not None else min(0.0, min(values))
     hi = y_max if y_max is not None else _nice_max(max(values))
-    plot_w, plot_h = _W - _LEFT - _RIGHT, _H - _TOP - _BOTTOM
-    slot = plot_w / max(len(labels), 1)
-
-    def x_of(i: int) -> float:
-        return _LEFT + slot * (i + 0.5)
-
-    def y_of(v: float) -> float:
-        return _TOP + plot_h * (1 - (v - lo) / (hi - lo or 1))
-
+    _, x_of, y_of = _scales(len(labels), lo, hi)
     parts = _frame(title, labels, lo, hi, y_format, x_of)
     for s, (name, vals) in enumerate(series):
         colour = PALETTE[s % len(PALETTE)]

@@ -40,6 +40,17 @@ import numpy as np
 import pandas as pd
 
 from recommender.data.contract import Programme
+from recommender.kpis._common import (
+    FINISHED_STATUSES,
+    MATCH_STATUSES,
+    NO_VALUE,
+)
+from recommender.kpis._common import label as _label
+from recommender.kpis._common import mean_and_n as _mean
+from recommender.kpis._common import num as _num
+from recommender.kpis._common import rate as _rate
+from recommender.kpis._common import to_utc as _utc
+from recommender.kpis.suggestions import suggestion_outcomes
 
 __all__ = [
     "MATCH_STATUSES",
@@ -52,12 +63,8 @@ __all__ = [
     "status_at",
 ]
 
-MATCH_STATUSES = ("accepted", "active", "completed", "ended_early")
-FINISHED_STATUSES = ("completed", "ended_early")
 #: Segment dimensions, in report order.
 SEGMENT_DIMENSIONS = ("cohort", "department", "group")
-#: The segment of people with no value in that column.
-NO_VALUE = "(none)"
 #: Upper edges (days) of the time-to-match histogram's bins; the last bin is open.
 TIME_TO_MATCH_BINS = (1, 3, 7, 14, 30, 60, 90, 180, 365)
 
@@ -105,18 +112,6 @@ class ProgrammeKpis:
 # -- small pure helpers ---------------------------------------------------------------------
 
 
-def _num(value: float | np.floating[Any] | None, digits: int = 4) -> float | None:
-    """A JSON-safe float: None for NaN/inf/None, rounded."""
-    if value is None:
-        return None
-    v = float(value)
-    return round(v, digits) if math.isfinite(v) else None
-
-
-def _rate(part: int, whole: int) -> float | None:
-    return _num(part / whole) if whole else None
-
-
 def gini(values: Iterable[float]) -> float | None:
     """Gini coefficient of non-negative amounts (0: equal; towards 1: concentrated); None when
     there is nothing to share."""
@@ -126,12 +121,6 @@ def gini(values: Iterable[float]) -> float | None:
     n = len(x)
     ranks = np.arange(1, n + 1)
     return _num(float((2.0 * (ranks * x).sum()) / (n * x.sum()) - (n + 1) / n))
-
-
-def _utc(series: pd.Series | None, index: pd.Index) -> pd.Series:
-    if series is None:
-        return pd.Series(pd.NaT, index=index, dtype="datetime64[ns, UTC]")
-    return pd.to_datetime(series, utc=True, errors="coerce")
 
 
 def _labels(ts: pd.Series, fmt: str, missing: str | None) -> pd.Series:
@@ -176,18 +165,6 @@ def _summary(days: pd.Series) -> dict[str, Any]:
         "p25": _num(np.percentile(d, 25), 2),
         "p75": _num(np.percentile(d, 75), 2),
     }
-
-
-def _mean(values: pd.Series) -> tuple[float | None, int]:
-    v = pd.to_numeric(values, errors="coerce").dropna()
-    return (_num(v.mean()) if len(v) else None), len(v)
-
-
-def _label(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
-        return NO_VALUE
-    text = str(value).strip()
-    return text or NO_VALUE
 
 
 def _as_utc(moment: datetime | pd.Timestamp | str | None) -> pd.Timestamp:
@@ -481,109 +458,6 @@ def _mentor_load(frame: _Frame) -> dict[str, Any]:
     }
 
 
-def _suggestions(
-    frame: _Frame,
-    log: pd.DataFrame | None,
-    as_of: pd.Timestamp,
-    settings: KpiSettings,
-) -> dict[str, Any] | None:
-    if log is None:
-        return None
-    log = log.copy()
-    log["at"] = _utc(log.get("suggested_at"), log.index)
-    log = log[log["at"].notna() & (log["at"] <= as_of)]
-    if log.empty:
-        return {
-            "impressions": 0,
-            "suggested_pairs": 0,
-            "first_at": None,
-            "last_at": None,
-            "by_mentor_group": [],
-            "by_mentee_group": [],
-        }
-    log = log.sort_values("at", kind="stable")
-    for column in ("mentor_group", "mentee_group"):
-        log[column] = (log[column] if column in log else pd.Series(None, index=log.index)).map(
-            _label
-        )
-    impressions = log.groupby(["mentee_id", "mentor_id"]).size().rename("impressions")
-    first = log.drop_duplicates(["mentee_id", "mentor_id"], keep="first").set_index(
-        ["mentee_id", "mentor_id"]
-    )
-    first = first.join(impressions)
-    window = pd.Timedelta(days=settings.suggestion_window_days)
-    p = frame.p
-    merged = first.reset_index().merge(
-        p[["mentee_id", "mentor_id", "created", "status_at", "rating"]],
-        on=["mentee_id", "mentor_id"],
-        how="left",
-    )
-    follows = merged["created"].notna() & (merged["created"] >= merged["at"] - pd.Timedelta(1))
-    follows &= merged["created"] <= merged["at"] + window
-    merged = merged[follows | merged["created"].isna()]
-    merged.loc[~follows.reindex(merged.index, fill_value=False), "status_at"] = None
-    # The first pairing after the suggestion is its outcome.
-    merged = merged.sort_values(["created"], na_position="last", kind="stable").drop_duplicates(
-        ["mentee_id", "mentor_id"], keep="first"
-    )
-    merged = merged.set_index(["mentee_id", "mentor_id"])
-    first["outcome"] = merged["status_at"].reindex(first.index)
-    first["outcome_rating"] = merged["rating"].reindex(first.index).where(first["outcome"].notna())
-
-    pool_group = frame.mentors.drop_duplicates("mentor_id")["group"].map(_label)
-    pool = pool_group.value_counts()
-    n_pool = int(pool.sum())
-
-    def by(column: str, with_pool: bool) -> list[dict[str, Any]]:
-        total = len(first)
-        rows = []
-        groups = sorted(set(first[column]), key=lambda v: (v == NO_VALUE, v))
-        for g in groups:
-            part = first[first[column] == g]
-            out = part["outcome"]
-            paired = int(out.notna().sum())
-            matched = int(out.isin(MATCH_STATUSES).sum())
-            completed = int((out == "completed").sum())
-            ended_early = int((out == "ended_early").sum())
-            rating, n_ratings = _mean(part["outcome_rating"])
-            row: dict[str, Any] = {
-                "group": g,
-                "suggested": len(part),
-                "impressions": int(part["impressions"].sum()),
-                "share": _rate(len(part), total),
-                "led_to_pairing": paired,
-                "uptake_rate": _rate(paired, len(part)),
-                "matched": matched,
-                "declined": int((out == "declined").sum()),
-                "pending": int((out == "proposed").sum()),
-                "running": int(out.isin(("accepted", "active")).sum()),
-                "completed": completed,
-                "ended_early": ended_early,
-                "completion_rate": _rate(completed, completed + ended_early),
-                "mean_rating": rating,
-                "n_ratings": n_ratings,
-            }
-            if with_pool:
-                n = int(pool.get(g, 0))
-                row["pool_mentors"] = n
-                row["pool_share"] = _rate(n, n_pool)
-                row["exposure_ratio"] = (
-                    _num((len(part) / total) / (n / n_pool)) if n and total else None
-                )
-            rows.append(row)
-        return rows
-
-    return {
-        "impressions": int(first["impressions"].sum()),
-        "suggested_pairs": len(first),
-        "first_at": log["at"].min().isoformat(),
-        "last_at": log["at"].max().isoformat(),
-        "window_days": settings.suggestion_window_days,
-        "by_mentor_group": by("mentor_group", True),
-        "by_mentee_group": by("mentee_group", False),
-    }
-
-
 def compute_kpis(
     programme: Programme,
     *,
@@ -636,7 +510,9 @@ def compute_kpis(
         time_to_match={**_summary(days), "histogram": _histogram(days)},
         segments=_segments(frame, days),
         mentor_load=_mentor_load(frame),
-        suggestions=_suggestions(frame, suggestions, t, settings),
+        suggestions=suggestion_outcomes(
+            frame.p, frame.mentors, suggestions, t, settings.suggestion_window_days
+        ),
         sentiment_model=sentiment_model,
         data_notes=notes,
         settings={"suggestion_window_days": settings.suggestion_window_days},

@@ -7,7 +7,7 @@ Every figure comes from the KPIs object; this module only lays them out. User-su
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from html import escape
 from typing import Any
@@ -47,14 +47,50 @@ def _int(value: int | None) -> str:
     return "–" if value is None else f"{value:,}"
 
 
-def _table(head: Sequence[str], rows: Sequence[Sequence[str]], caption: str) -> str:
+Column = tuple[str, str, Callable[[Any], str]]
+
+
+def _get(row: Mapping[str, Any], key: str) -> Any:
+    value: Any = row
+    for part in key.split("."):
+        value = value[part]
+    return value
+
+
+def _table(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]], caption: str) -> str:
+    """A table with one column per ``(header, key, format)``; ``key`` may be dotted."""
     out = [f"<table><caption class='note'>{escape(caption)}</caption><thead><tr>"]
-    out += [f"<th scope='col'>{escape(h)}</th>" for h in head]
+    out += [f"<th scope='col'>{escape(head)}</th>" for head, _, _ in columns]
     out.append("</tr></thead><tbody>")
     for row in rows:
-        out.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>")
+        cells = (fmt(_get(row, key)) for _, key, fmt in columns)
+        out.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
     out.append("</tbody></table>")
     return "".join(out)
+
+
+def _str(value: Any) -> str:
+    return str(value)
+
+
+def _days(value: float | None) -> str:
+    return _num(value, 1)
+
+
+#: Columns shared by the tables of months, segments and suggestion groups.
+_OUTCOME_COLUMNS: list[Column] = [
+    ("completed", "completed", _int),
+    ("ended early", "ended_early", _int),
+    ("completion", "completion_rate", _pct),
+]
+_SUGGESTION_COLUMNS: list[Column] = [
+    ("led to pairing", "led_to_pairing", _int),
+    ("uptake", "uptake_rate", _pct),
+    ("declined", "declined", _int),
+    ("running", "running", _int),
+    *_OUTCOME_COLUMNS,
+    ("mean rating", "mean_rating", _num),
+]
 
 
 def _tiles(k: ProgrammeKpis) -> str:
@@ -126,36 +162,18 @@ def _monthly(k: ProgrammeKpis) -> str:
         ),
         _table(
             [
-                "month",
-                "mentees joined",
-                "proposals",
-                "matches",
-                "completed",
-                "ended early",
-                "completion",
-                "early closure",
-                "mean rating",
-                "ratings",
-                "mean sentiment",
-                "feedbacks",
+                ("month", "month", _str),
+                ("mentees joined", "mentees_joined", _int),
+                ("proposals", "proposals", _int),
+                ("matches", "matches", _int),
+                *_OUTCOME_COLUMNS,
+                ("early closure", "early_closure_rate", _pct),
+                ("mean rating", "mean_rating", _num),
+                ("ratings", "n_ratings", _int),
+                ("mean sentiment", "mean_sentiment", _num),
+                ("feedbacks", "n_feedback", _int),
             ],
-            [
-                [
-                    r["month"],
-                    _int(r["mentees_joined"]),
-                    _int(r["proposals"]),
-                    _int(r["matches"]),
-                    _int(r["completed"]),
-                    _int(r["ended_early"]),
-                    _pct(r["completion_rate"]),
-                    _pct(r["early_closure_rate"]),
-                    _num(r["mean_rating"]),
-                    _int(r["n_ratings"]),
-                    _num(r["mean_sentiment"]),
-                    _int(r["n_feedback"]),
-                ]
-                for r in rows
-            ],
+            rows,
             "By month. Matches and proposals by the month they were made; completion by the month "
             "pairings ended; rating and sentiment by the month they were given.",
         ),
@@ -198,32 +216,17 @@ def _segments(k: ProgrammeKpis) -> str:
         parts.append(
             _table(
                 [
-                    dim,
-                    "mentees",
-                    "matched",
-                    "match rate",
-                    "median days to match",
-                    "matches",
-                    "completion",
-                    "early closure",
-                    "mean rating",
-                    "mean sentiment",
+                    (dim, "segment", _str),
+                    ("mentees", "mentees", _int),
+                    ("matched", "mentees_matched", _int),
+                    ("match rate", "match_rate", _pct),
+                    ("median days to match", "days_to_match.median", _days),
+                    ("matches", "matches", _int),
+                    *_OUTCOME_COLUMNS,
+                    ("mean rating", "mean_rating", _num),
+                    ("mean sentiment", "mean_sentiment", _num),
                 ],
-                [
-                    [
-                        r["segment"],
-                        _int(r["mentees"]),
-                        _int(r["mentees_matched"]),
-                        _pct(r["match_rate"]),
-                        _num(r["days_to_match"]["median"], 1),
-                        _int(r["matches"]),
-                        _pct(r["completion_rate"]),
-                        _pct(r["early_closure_rate"]),
-                        _num(r["mean_rating"]),
-                        _num(r["mean_sentiment"]),
-                    ]
-                    for r in rows
-                ],
+                rows,
                 f"Each pairing counts in its mentee's {dim}.",
             )
         )
@@ -294,66 +297,24 @@ def _suggestions(k: ProgrammeKpis) -> str:
         ),
         _table(
             [
-                "mentor group",
-                "suggested",
-                "share",
-                "share of mentors",
-                "exposure ratio",
-                "led to pairing",
-                "uptake",
-                "declined",
-                "running",
-                "completed",
-                "ended early",
-                "completion",
-                "mean rating",
+                ("mentor group", "group", _str),
+                ("suggested", "suggested", _int),
+                ("share", "share", _pct),
+                ("share of mentors", "pool_share", _pct),
+                ("exposure ratio", "exposure_ratio", _num),
+                *_SUGGESTION_COLUMNS,
             ],
-            [
-                [
-                    r["group"],
-                    _int(r["suggested"]),
-                    _pct(r["share"]),
-                    _pct(r["pool_share"]),
-                    _num(r["exposure_ratio"]),
-                    _int(r["led_to_pairing"]),
-                    _pct(r["uptake_rate"]),
-                    _int(r["declined"]),
-                    _int(r["running"]),
-                    _int(r["completed"]),
-                    _int(r["ended_early"]),
-                    _pct(r["completion_rate"]),
-                    _num(r["mean_rating"]),
-                ]
-                for r in rows
-            ],
+            rows,
             "By the suggested mentor's group (as recorded when suggested).",
         ),
         _table(
             [
-                "mentee group",
-                "suggested",
-                "share",
-                "led to pairing",
-                "uptake",
-                "completed",
-                "ended early",
-                "completion",
-                "mean rating",
+                ("mentee group", "group", _str),
+                ("suggested", "suggested", _int),
+                ("share", "share", _pct),
+                *_SUGGESTION_COLUMNS,
             ],
-            [
-                [
-                    r["group"],
-                    _int(r["suggested"]),
-                    _pct(r["share"]),
-                    _int(r["led_to_pairing"]),
-                    _pct(r["uptake_rate"]),
-                    _int(r["completed"]),
-                    _int(r["ended_early"]),
-                    _pct(r["completion_rate"]),
-                    _num(r["mean_rating"]),
-                ]
-                for r in s["by_mentee_group"]
-            ],
+            s["by_mentee_group"],
             "By the group of the mentee the suggestion was made to.",
         ),
     ]
