@@ -69,7 +69,8 @@ def training_set(n: int = 80, seed: int = 0) -> tuple[list[str], list[float]]:
 
 
 def test_clean_feedback_removes_markup_and_noise() -> None:
-    assert clean_feedback(None) == "" and clean_feedback(float("nan")) == ""
+    assert clean_feedback(None) == ""
+    assert clean_feedback(float("nan")) == ""
     assert clean_feedback(pd.NA) == ""
     assert clean_feedback("<p>Great&nbsp;<b>mentor</b></p><!-- x -->") == "Great mentor"
     assert clean_feedback("<script>evil()</script>ok<style>p{}</style>") == "ok"
@@ -81,13 +82,18 @@ def test_clean_feedback_removes_markup_and_noise() -> None:
 def test_clean_feedback_bounds_length_keeping_both_ends() -> None:
     text = "start " + "middle " * 10_000 + "end"
     cleaned = clean_feedback(text, max_chars=100)
-    assert len(cleaned) <= 103 and cleaned.startswith("start") and cleaned.endswith("end")
+    assert len(cleaned) <= 103
+    assert cleaned.startswith("start")
+    assert cleaned.endswith("end")
     assert clean_feedback(text, max_chars=0).endswith("end")  # 0: no bound
 
 
 def test_has_content() -> None:
-    assert not has_content("") and not has_content("  ... !!! ")
-    assert has_content("ok") and has_content("3") and has_content("👍")
+    assert not has_content("")
+    assert not has_content("  ... !!! ")
+    assert has_content("ok")
+    assert has_content("3")
+    assert has_content("👍")
     assert has_content("非常好")
 
 
@@ -97,16 +103,20 @@ def test_has_content() -> None:
 def test_too_few_rated_feedbacks_use_the_lexicon() -> None:
     texts, ratings = training_set(30)
     model = FeedbackSentiment(min_rated=50).fit(texts, ratings, HashingEncoder())
-    assert model.kind_ == "lexicon" and model.n_rated_ == 30
+    assert model.kind_ == "lexicon"
+    assert model.n_rated_ == 30
     # Enough in all, but too few low ratings.
     lopsided = FeedbackSentiment(min_rated=10, min_per_class=20).fit(
         texts, [5.0] * 25 + [1.0] * 5, HashingEncoder()
     )
-    assert lopsided.kind_ == "lexicon" and lopsided.n_low_ == 5
+    assert lopsided.kind_ == "lexicon"
+    assert lopsided.n_low_ == 5
     # No encoder: the lexicon, however much is rated.
     assert FeedbackSentiment(min_rated=10).fit(texts, ratings).kind_ == "lexicon"
     scores = model.transform(["Great, really helpful!", "Awful and useless.", ""])
-    assert scores[0] > 0.3 and scores[1] < -0.3 and np.isnan(scores[2])
+    assert scores[0] > 0.3
+    assert scores[1] < -0.3
+    assert np.isnan(scores[2])
 
 
 def test_middle_ratings_missing_ratings_and_empty_texts_are_not_learned_from() -> None:
@@ -121,7 +131,8 @@ def test_learned_model_separates_held_out_feedback() -> None:
     encoder = HashingEncoder(256)
     texts, ratings = training_set(120, seed=1)
     model = FeedbackSentiment(min_rated=50, min_per_class=10).fit(texts, ratings, encoder)
-    assert model.kind_ == "learned" and model.encoder_id_ == encoder.model_id
+    assert model.kind_ == "learned"
+    assert model.encoder_id_ == encoder.model_id
     held_texts, held_ratings = training_set(60, seed=2)
     scores = model.transform(held_texts, encoder)
     assert ((scores >= -1) & (scores <= 1)).all()
@@ -212,7 +223,8 @@ def test_awkward_feedback_gets_a_defined_score(kind: str) -> None:
     no_content = [0, 1, 2, 3, 10, 11]
     assert np.isnan(scores[no_content]).all()
     rest = np.delete(scores, no_content)
-    assert np.isfinite(rest).all() and (np.abs(rest) <= 1).all()
+    assert np.isfinite(rest).all()
+    assert (np.abs(rest) <= 1).all()
 
 
 def test_invalid_settings_and_mismatched_lengths() -> None:
@@ -234,8 +246,9 @@ def test_fit_on_pairings_is_point_in_time() -> None:
         }
     )
     params = FeedbackSentiment(min_rated=5, min_per_class=2)
-    model = fit_on_pairings(pairings, HashingEncoder(), as_of=pd.Timestamp("2024-06-01", tz="UTC"),
-                            model=params)  # fmt: skip
+    model = fit_on_pairings(
+        pairings, HashingEncoder(), as_of=pd.Timestamp("2024-06-01", tz="UTC"), model=params
+    )
     assert model.n_rated_ == 20
     assert fit_on_pairings(pairings.iloc[:0], HashingEncoder()).kind_ == "lexicon"
     assert fit_on_pairings(pairings[["created_at"]], None).kind_ == "lexicon"
@@ -248,8 +261,14 @@ NOW = pd.Timestamp("2024-06-30", tz="UTC")
 
 def risk_programme() -> pd.DataFrame:
     def p(pid: str, status: str, created: str, **kw: object) -> dict[str, object]:
-        return {"pairing_id": pid, "mentor_id": "M", "mentee_id": pid.replace("P", "E"),
-                "status": status, "created_at": created, **kw}  # fmt: skip
+        return {
+            "pairing_id": pid,
+            "mentor_id": "M",
+            "mentee_id": pid.replace("P", "E"),
+            "status": status,
+            "created_at": created,
+            **kw,
+        }
 
     rows = [
         p("P1", "active", "2024-05-01", last_checkin_at="2024-06-20", feedback="Great!"),
@@ -258,9 +277,7 @@ def risk_programme() -> pd.DataFrame:
         p("P4", "accepted", "2024-03-01"),  # never checked in, four months ago
         p("P5", "active", "2024-03-01", last_checkin_at="2024-04-01", feedback="Awful."),
         p("P6", "completed", "2024-01-01", ended_at="2024-05-01", feedback="Awful."),
-        p(
-            "P7", "completed", "2024-01-01", ended_at="2024-08-01", last_checkin_at="2024-03-01"
-        ),  # fmt: skip
+        p("P7", "completed", "2024-01-01", ended_at="2024-08-01", last_checkin_at="2024-03-01"),
         p("P8", "active", "2024-06-10"),  # new: too early to miss a check-in
         p("P9", "declined", "2024-01-01", feedback="Awful."),
         p("P10", "active", "2024-01-01", last_checkin_at="2024-07-15"),  # later check-in
@@ -297,12 +314,13 @@ def test_at_risk_rule_flags_negative_feedback_and_silence_with_reasons() -> None
 
 def test_at_risk_settings_change_the_verdict() -> None:
     pairings = risk_programme()
-    strict = pairings_at_risk(pairings, _scores(pairings), NOW, RiskRule(negative_at=-0.9,
-                              checkin_gap_days=200))  # fmt: skip
+    strict = pairings_at_risk(
+        pairings, _scores(pairings), NOW, RiskRule(negative_at=-0.9, checkin_gap_days=200)
+    )
     assert strict.empty
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="negative_at"):
         RiskRule(negative_at=-2)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="checkin_gap_days"):
         RiskRule(checkin_gap_days=0)
 
 
@@ -319,7 +337,8 @@ def test_at_risk_as_of_an_earlier_date_and_on_empty_input() -> None:
     # P1, P2 and P8 did not exist yet; P6 ran until May with no check-in since January.
     assert set(early["pairing_id"]) == {"P4", "P6", "P7"}
     empty = pairings_at_risk(pairings.iloc[:0], None, NOW)
-    assert empty.empty and {"reasons", "reason_codes"} <= set(empty.columns)
+    assert empty.empty
+    assert {"reasons", "reason_codes"} <= set(empty.columns)
 
 
 def test_long_feedback_is_quoted_briefly() -> None:
@@ -328,7 +347,9 @@ def test_long_feedback_is_quoted_briefly() -> None:
     scores = pd.Series(-0.9, index=pairings.index)
     risky = pairings_at_risk(pairings, scores, NOW)
     reason = risky.loc[risky["pairing_id"] == "P2", "reasons"].iloc[0][0]
-    assert "<p>" not in reason and len(reason) < 200 and reason.endswith('…"')
+    assert "<p>" not in reason
+    assert len(reason) < 200
+    assert reason.endswith('…"')
 
 
 # -- the label option ----------------------------------------------------------------------
@@ -346,7 +367,7 @@ def label_frame() -> pd.DataFrame:
                 "ended_early",
                 "declined",
                 "proposed",
-            ],  # fmt: skip
+            ],
             "rating": [np.nan, np.nan, 2.0, np.nan, np.nan, np.nan, np.nan, np.nan],
             "sentiment": [0.6, 0.3, 0.9, np.nan, 0.9, 0.9, 0.9, 0.9],
         }
@@ -401,7 +422,8 @@ def test_training_uses_sentiment_targets_only_when_the_option_is_on(
         cfg = RankerConfig(**cheap, label_policy=LabelPolicy(use_feedback_sentiment=on))
         ranker, _ = train_ranker(programme, HashingEncoder(), cfg)
         assert ranker.metadata["params"]["label_policy.use_feedback_sentiment"] is on
-    assert set(seen[0]) == {2.0} and set(seen[1]) == {3.0}
+    assert set(seen[0]) == {2.0}
+    assert set(seen[1]) == {3.0}
 
 
 def test_sentiment_cache_scores_each_text_once() -> None:
@@ -422,7 +444,8 @@ def test_sentiment_cache_scores_each_text_once() -> None:
     again = cache.score_pairings(frame)
     pd.testing.assert_series_equal(first, again)
     assert calls == [3]  # "Great!", "Awful." and "" once each; None reads as ""
-    assert first.iloc[0] > 0 > first.iloc[1] and np.isnan(first.iloc[3:]).all()
+    assert first.iloc[0] > 0 > first.iloc[1]
+    assert np.isnan(first.iloc[3:]).all()
     cache.score_pairings(pd.DataFrame({"feedback": ["New one."]}))  # over the bound: starts over
     assert calls == [3, 1]
     assert cache.score_pairings(pd.DataFrame({"x": [1]})).isna().all()

@@ -73,7 +73,8 @@ def test_at_risk_uses_the_lexicon_until_a_model_is_given(insights: ProgrammeInsi
     p = programme.pairings.copy()
     p.loc[p["pairing_id"] == "P4", "feedback"] = "Awful, a complete waste of time."
     result = insights.at_risk(p, AS_OF)
-    assert result.checkins_recorded and result.sentiment_model.startswith("VADER")
+    assert result.checkins_recorded
+    assert result.sentiment_model.startswith("VADER")
     flagged = dict(zip(result.pairings["pairing_id"], result.pairings["reason_codes"], strict=True))
     # P4: negative feedback; P5: never checked in since March.
     assert flagged == {"P4": ["negative_feedback"], "P5": ["checkins_stopped"]}

@@ -42,8 +42,14 @@ def hand_programme() -> tuple[Any, pd.Series, pd.DataFrame]:
     ]
 
     def pairing(pid: str, mentor: str, mentee: str, created: str, status: str, **kw: Any) -> dict:
-        return {"pairing_id": pid, "mentor_id": mentor, "mentee_id": mentee,
-                "created_at": created, "status": status, **kw}  # fmt: skip
+        return {
+            "pairing_id": pid,
+            "mentor_id": mentor,
+            "mentee_id": mentee,
+            "created_at": created,
+            "status": status,
+            **kw,
+        }
 
     pairings = [
         pairing(
@@ -55,7 +61,7 @@ def hand_programme() -> tuple[Any, pd.Series, pd.DataFrame]:
             ended_at="2024-05-12",
             rating=5,
             feedback="Really helpful, great mentor.",
-        ),  # fmt: skip
+        ),
         pairing("P2", "M2", "E1", "2024-01-12", "declined"),
         pairing(
             "P3",
@@ -66,7 +72,7 @@ def hand_programme() -> tuple[Any, pd.Series, pd.DataFrame]:
             ended_at="2024-03-25",
             rating=1,
             feedback="Disappointing: we rarely met, a waste of time.",
-        ),  # fmt: skip
+        ),
         pairing(
             "P4",
             "M1",
@@ -75,7 +81,7 @@ def hand_programme() -> tuple[Any, pd.Series, pd.DataFrame]:
             "active",
             last_checkin_at="2024-06-01",
             feedback="Good sessions so far.",
-        ),  # fmt: skip
+        ),
         pairing(
             "P5",
             "M1",
@@ -85,7 +91,7 @@ def hand_programme() -> tuple[Any, pd.Series, pd.DataFrame]:
             ended_at="2024-07-20",
             rating=4,
             feedback="Excellent.",
-        ),  # fmt: skip
+        ),
         pairing("P6", "M4", "E3", "2024-03-21", "proposed"),
         pairing("P7", "M1", "E5", "2024-08-02", "active"),
         pairing("P8", "M2", "E4", "2024-06-15", "declined", ended_at="2024-07-05"),
@@ -98,9 +104,16 @@ def hand_programme() -> tuple[Any, pd.Series, pd.DataFrame]:
     )
 
     def s(at: str, mentee: str, mentor: str, rank: int, mg: str, eg: str | None) -> dict:
-        return {"suggested_at": pd.Timestamp(at, tz="UTC"), "source": "recommendation",
-                "mentee_id": mentee, "mentor_id": mentor, "rank": rank, "score": 0.5,
-                "mentor_group": mg, "mentee_group": eg}  # fmt: skip
+        return {
+            "suggested_at": pd.Timestamp(at, tz="UTC"),
+            "source": "recommendation",
+            "mentee_id": mentee,
+            "mentor_id": mentor,
+            "rank": rank,
+            "score": 0.5,
+            "mentor_group": mg,
+            "mentee_group": eg,
+        }
 
     log = pd.DataFrame(
         [
@@ -128,19 +141,25 @@ def test_totals_match_the_hand_worked_programme(kpis: dict[str, Any]) -> None:
     # Matches: P1, P3, P4, P5. Running at the date: P4, P5 (P5 ended later).
     assert (t["matches"], t["running"], t["proposed"], t["declined"]) == (4, 2, 2, 1)
     assert (t["completed"], t["ended_early"], t["finished"]) == (1, 1, 2)
-    assert t["completion_rate"] == 0.5 and t["early_closure_rate"] == 0.5
+    assert t["completion_rate"] == 0.5
+    assert t["early_closure_rate"] == 0.5
     assert t["decline_rate"] == 0.2  # 1 declined / (1 + 4 matches)
     # Ratings known by then: P1 (5) and P3 (1); P5's came after the date.
     assert (t["mean_rating"], t["n_ratings"]) == (3.0, 2)
     # Sentiment of P1, P3 and P4 (dated by its check-in); P5's is not known yet.
-    assert t["n_feedback"] == 3 and t["mean_sentiment"] == pytest.approx(0.4 / 3, abs=1e-4)
+    assert t["n_feedback"] == 3
+    assert t["mean_sentiment"] == pytest.approx(0.4 / 3, abs=1e-4)
     # E1, E2, E3 matched; E4 not: 2, 5 and 2 days after joining.
     assert (t["mentees_matched"], t["match_rate"]) == (3, 0.75)
     assert t["days_to_match"] == {"n": 3, "mean": 3.0, "median": 2.0, "p25": 2.0, "p75": 3.5}
     assert kpis["status_counts"] == {
-        "proposed": 2, "accepted": 0, "declined": 1, "active": 2, "completed": 1,
+        "proposed": 2,
+        "accepted": 0,
+        "declined": 1,
+        "active": 2,
+        "completed": 1,
         "ended_early": 1,
-    }  # fmt: skip
+    }
 
 
 def test_monthly_figures(kpis: dict[str, Any]) -> None:
@@ -154,12 +173,15 @@ def test_monthly_figures(kpis: dict[str, Any]) -> None:
     assert (months["2024-05"]["completed"], months["2024-05"]["completion_rate"]) == (1, 1.0)
     assert months["2024-04"]["completion_rate"] is None
     assert (months["2024-03"]["mean_rating"], months["2024-05"]["mean_rating"]) == (1.0, 5.0)
-    assert months["2024-06"]["mean_sentiment"] == 0.2 and months["2024-06"]["n_ratings"] == 0
+    assert months["2024-06"]["mean_sentiment"] == 0.2
+    assert months["2024-06"]["n_ratings"] == 0
 
 
 def test_time_to_match_histogram(kpis: dict[str, Any]) -> None:
     bins = {(b["from_days"], b["to_days"]): b["n"] for b in kpis["time_to_match"]["histogram"]}
-    assert bins[(1.0, 3)] == 2 and bins[(3.0, 7)] == 1 and sum(bins.values()) == 3
+    assert bins[(1.0, 3)] == 2
+    assert bins[(3.0, 7)] == 1
+    assert sum(bins.values()) == 3
 
 
 def test_segments_by_department_cohort_and_group(kpis: dict[str, Any]) -> None:
@@ -186,14 +208,17 @@ def test_mentor_load(kpis: dict[str, Any]) -> None:
     assert (load["running_pairings"], load["pending_proposals"], load["free_places"]) == (2, 2, 0)
     assert load["at_or_over_capacity"] == 1
     assert load["histogram"] == [
-        {"load": 0, "mentors": 2}, {"load": 1, "mentors": 0}, {"load": 2, "mentors": 1},
-    ]  # fmt: skip
+        {"load": 0, "mentors": 2},
+        {"load": 1, "mentors": 0},
+        {"load": 2, "mentors": 1},
+    ]
     buckets = {u["bucket"]: u["mentors"] for u in load["utilisation"]}
     assert (buckets["idle (0%)"], buckets["full (100%)"]) == (2, 1)
     # Matches per mentor: M1 3, M2 1, M4 0.
     per = load["matches_per_mentor"]
     assert (per["max"], per["median"], per["mentors_never_matched"]) == (3, 1.0, 1)
-    assert per["mean"] == pytest.approx(4 / 3, abs=1e-4) and per["gini"] == 0.5
+    assert per["mean"] == pytest.approx(4 / 3, abs=1e-4)
+    assert per["gini"] == 0.5
 
 
 def test_suggestions_by_group_and_how_they_turned_out(kpis: dict[str, Any]) -> None:
@@ -203,8 +228,11 @@ def test_suggestions_by_group_and_how_they_turned_out(kpis: dict[str, Any]) -> N
     # a: E1-M1 (paired as P1, completed, rated 5) and E4-M1 (nothing yet).
     assert (a["group"], a["suggested"], a["impressions"], a["share"]) == ("a", 2, 3, 0.4)
     assert (a["led_to_pairing"], a["completed"], a["completion_rate"], a["mean_rating"]) == (
-        1, 1, 1.0, 5.0,
-    )  # fmt: skip
+        1,
+        1,
+        1.0,
+        5.0,
+    )
     assert (a["pool_mentors"], a["exposure_ratio"]) == (1, 1.2)
     # b: E1-M2 (P2 declined), E2-M2 (P3 ended early, rated 1), E2-M4 (nothing).
     assert (b["suggested"], b["led_to_pairing"], b["declined"], b["ended_early"]) == (3, 2, 1, 1)
@@ -224,15 +252,19 @@ def test_an_earlier_date_sees_only_what_was_known_then() -> None:
     t = k.totals
     # P1 (completed in May) was still active; P3 (ended early on 25 March) too.
     assert (t["mentees"], t["pairings"], t["running"], t["finished"]) == (2, 3, 2, 0)
-    assert t["mean_rating"] is None and t["n_feedback"] == 0
-    assert k.suggestions is not None and k.suggestions["suggested_pairs"] == 4
+    assert t["mean_rating"] is None
+    assert t["n_feedback"] == 0
+    assert k.suggestions is not None
+    assert k.suggestions["suggested_pairs"] == 4
 
 
 def test_status_at_reconstructs_earlier_statuses() -> None:
     programme, _, _ = hand_programme()
     got = status_at(programme.pairings, pd.Timestamp("2024-05-01", tz="UTC"))
     by_id = dict(zip(programme.pairings["pairing_id"], got, strict=True))
-    assert by_id["P1"] == "active" and by_id["P3"] == "ended_early" and by_id["P8"] == "proposed"
+    assert by_id["P1"] == "active"
+    assert by_id["P3"] == "ended_early"
+    assert by_id["P8"] == "proposed"
 
 
 def test_no_pairings_no_feedback_and_no_suggestions_give_empty_figures() -> None:
@@ -240,21 +272,28 @@ def test_no_pairings_no_feedback_and_no_suggestions_give_empty_figures() -> None
     k = compute_kpis(programme, as_of=AS_OF, suggestions=None)
     t = k.totals
     assert (t["pairings"], t["matches"], t["match_rate"]) == (0, 0, 0.0)
-    assert t["completion_rate"] is None and t["mean_rating"] is None
-    assert t["mean_sentiment"] is None and t["days_to_match"]["median"] is None
+    assert t["completion_rate"] is None
+    assert t["mean_rating"] is None
+    assert t["mean_sentiment"] is None
+    assert t["days_to_match"]["median"] is None
     assert k.suggestions is None
     assert [r["month"] for r in k.monthly] == ["2024-01"]
     html = render_report(k)
-    assert "no data" in html and "No suggestions log" in html
+    assert "no data" in html
+    assert "No suggestions log" in html
     empty_log = pd.DataFrame(columns=["suggested_at", "mentee_id", "mentor_id"])
     k2 = compute_kpis(programme, as_of=AS_OF, suggestions=empty_log)
-    assert k2.suggestions is not None and k2.suggestions["suggested_pairs"] == 0
+    assert k2.suggestions is not None
+    assert k2.suggestions["suggested_pairs"] == 0
 
 
 def test_no_people_at_all() -> None:
     k = compute_kpis(build([], [], []), as_of=AS_OF)
-    assert k.totals["mentees"] == 0 and k.totals["match_rate"] is None and k.monthly == []
-    assert k.mentor_load["histogram"] == [] and k.mentor_load["mean_load"] is None
+    assert k.totals["mentees"] == 0
+    assert k.totals["match_rate"] is None
+    assert k.monthly == []
+    assert k.mentor_load["histogram"] == []
+    assert k.mentor_load["mean_load"] is None
     assert "<svg" in render_report(k)
 
 
@@ -272,7 +311,7 @@ def test_dates_out_of_order_are_counted_not_fatal() -> None:
                 "ended_at": "2024-01-15",
                 "rating": 4,
                 "last_checkin_at": "2024-01-20",
-            },  # fmt: skip
+            },
         ],
     )
     k = compute_kpis(programme, as_of=AS_OF)
@@ -282,12 +321,15 @@ def test_dates_out_of_order_are_counted_not_fatal() -> None:
         "last_checkin_at_before_created_at": 1,
         "matched_before_joining": 1,
     }
-    assert k.totals["days_to_match"]["n"] == 0 and k.totals["mentees_matched"] == 1
-    assert k.totals["completed"] == 1 and k.totals["mean_rating"] == 4.0
+    assert k.totals["days_to_match"]["n"] == 0
+    assert k.totals["mentees_matched"] == 1
+    assert k.totals["completed"] == 1
+    assert k.totals["mean_rating"] == 4.0
 
 
 def test_gini_limits() -> None:
-    assert gini([]) is None and gini([0, 0]) is None
+    assert gini([]) is None
+    assert gini([0, 0]) is None
     assert gini([3, 3, 3]) == 0.0
     assert gini([0, 0, 0, 10]) == 0.75
 
@@ -297,20 +339,26 @@ def test_report_html_is_self_contained_and_escapes_user_text(kpis: dict[str, Any
     programme.mentees.loc[0, "department"] = "<script>alert(1)</script>"
     k = compute_kpis(programme, as_of=AS_OF, sentiment=sentiment, suggestions=log)
     html = render_report(k, source="<b>dir</b>")
-    assert html.startswith("<!DOCTYPE html>") and html.count("<svg") >= 9
-    assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert html.startswith("<!DOCTYPE html>")
+    assert html.count("<svg") >= 9
+    assert "<script" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "&lt;b&gt;dir&lt;/b&gt;" in html
     # No external assets: no src= at all, and the only URL is the SVG namespace.
-    assert " src=" not in html and "<link" not in html
+    assert " src=" not in html
+    assert "<link" not in html
     urls = set(re.findall(r"https?://[^\s\"')]+", html))
     assert urls == {"http://www.w3.org/2000/svg"}
     # Figures from the KPIs appear in the page.
-    assert "75.0%" in html and "Matches per month" in html and "exposure ratio" in html
+    assert "75.0%" in html
+    assert "Matches per month" in html
+    assert "exposure ratio" in html
 
 
 def test_charts_handle_missing_values_and_empty_series() -> None:
     svg = line_chart("t", ["a", "b", "c"], [("s", [1.0, None, 2.0])])
-    assert svg.count("<circle") == 2 and "<polyline" not in svg  # a gap breaks the line
+    assert svg.count("<circle") == 2
+    assert "<polyline" not in svg
     assert "no data" in bar_chart("t", [], [("s", [])])
     assert "no data" in line_chart("t", ["a"], [("s", [None])])
     assert bar_chart("x<y", ["<a>"], [("s", [1.0])]).count("&lt;a&gt;") >= 1

@@ -64,16 +64,19 @@ def test_report_from_a_directory_matches_the_library(tmp_path: Path) -> None:
             "--lexicon",
             "--json-out",
             str(js),
-        ],  # fmt: skip
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "4 mentees, 4 matches, 7 pairings" in result.output
     html = out.read_text(encoding="utf-8")
-    assert html.startswith("<!DOCTYPE html>") and "<svg" in html and "No suggestions log" in html
+    assert html.startswith("<!DOCTYPE html>")
+    assert "<svg" in html
+    assert "No suggestions log" in html
     got = json.loads(js.read_text(encoding="utf-8"))
     expected = compute_kpis(programme, as_of=AS_OF.replace("59Z", "59.999999Z")).to_dict()
     assert _without_sentiment(got) == _without_sentiment(expected)
-    assert got["totals"]["match_rate"] == 0.75 and got["suggestions"] is None
+    assert got["totals"]["match_rate"] == 0.75
+    assert got["suggestions"] is None
     assert got["sentiment_model"].startswith("VADER lexicon")
     # VADER reads P1 ("Really helpful, great mentor.") as positive and P3 as negative.
     months = {r["month"]: r for r in got["monthly"]}
@@ -104,7 +107,8 @@ def test_report_from_the_database_includes_the_suggestions_log(
             )
             for row in log.itertuples()
         ]
-        assert record_suggestions(engine, records) == 7 and record_suggestions(engine, []) == 0
+        assert record_suggestions(engine, records) == 7
+        assert record_suggestions(engine, []) == 0
         stored = read_suggestions(engine, as_of=log["suggested_at"].iloc[3].to_pydatetime())
         assert list(stored["mentor_id"]) == ["M1", "M2", "M1", "M2", "M4"]
     finally:
@@ -124,7 +128,7 @@ def test_report_from_the_database_includes_the_suggestions_log(
             "--lexicon",
             "--json-out",
             str(js),
-        ],  # fmt: skip
+        ],
     )
     assert result.exit_code == 0, result.output
     got = json.loads(js.read_text(encoding="utf-8"))
@@ -155,7 +159,8 @@ def test_report_usage_errors(tmp_path: Path, args: list[str], message: str) -> N
     write_programme(programme, tmp_path / "p")
     args = [str(tmp_path / "p") if a == "DATA" else a for a in args]
     result = runner.invoke(app, ["report", "--out", str(tmp_path / "r.html"), *args])
-    assert result.exit_code == 2 and message in result.output
+    assert result.exit_code == 2
+    assert message in result.output
     assert not (tmp_path / "r.html").exists()
 
 
@@ -166,7 +171,8 @@ def test_report_on_an_invalid_directory_exits_1_and_keeps_the_old_report(tmp_pat
     out = tmp_path / "report.html"
     out.write_text("previous")
     result = runner.invoke(app, ["report", "--data", str(bad), "--out", str(out), "--lexicon"])
-    assert result.exit_code == 1 and "mentees" in result.output
+    assert result.exit_code == 1
+    assert "mentees" in result.output
     assert out.read_text() == "previous"
 
 
@@ -187,7 +193,7 @@ def test_report_on_a_programme_with_no_pairings_or_feedback(tmp_path: Path) -> N
             "--lexicon",
             "--as-of",
             "2024-02-01",
-        ],  # fmt: skip
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "no data" in out.read_text(encoding="utf-8")
@@ -219,7 +225,8 @@ def test_suggestion_log_writes_in_the_background_and_on_close(database_url: str)
         deadline = time.monotonic() + 10
         while sink.written < 3 and time.monotonic() < deadline:
             time.sleep(0.02)
-        assert sink.written == 3 and sink.pending == 0
+        assert sink.written == 3
+        assert sink.pending == 0
         sink.add([_record(3)])
         sink.close()
         assert list(read_suggestions(engine)["mentee_id"]) == ["e0", "e1", "e2", "e3"]
@@ -235,10 +242,14 @@ def test_suggestion_log_keeps_rows_while_the_database_is_down(tmp_path: Path) ->
     engine = make_engine(url)
     sink = SuggestionLog(engine, max_buffered=3)  # no thread: flushed by hand
     sink.add([_record(i) for i in range(2)])
-    assert sink.flush() == 0 and sink.failures == 1 and sink.pending == 2  # no table yet
+    assert sink.flush() == 0
+    assert sink.failures == 1
+    assert sink.pending == 2
     sink.add([_record(i) for i in range(2, 4)])  # one over the bound: the oldest goes
-    assert sink.pending == 3 and sink.dropped == 1
+    assert sink.pending == 3
+    assert sink.dropped == 1
     upgrade(url)
-    assert sink.flush() == 3 and sink.pending == 0
+    assert sink.flush() == 3
+    assert sink.pending == 0
     assert list(read_suggestions(engine)["mentee_id"]) == ["e1", "e2", "e3"]
     engine.dispose()

@@ -36,15 +36,15 @@ th:first-child,td:first-child{text-align:left}thead th{background:#f3f3f3}
 
 
 def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.1f}%"
+    return "n/a" if value is None else f"{100 * value:.1f}%"
 
 
 def _num(value: float | None, digits: int = 2) -> str:
-    return "–" if value is None else f"{value:,.{digits}f}"
+    return "n/a" if value is None else f"{value:,.{digits}f}"
 
 
 def _int(value: int | None) -> str:
-    return "–" if value is None else f"{value:,}"
+    return "n/a" if value is None else f"{value:,}"
 
 
 Column = tuple[str, str, Callable[[Any], str]]
