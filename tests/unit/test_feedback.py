@@ -120,9 +120,9 @@ def test_too_few_rated_feedbacks_use_the_lexicon() -> None:
 
 
 def test_middle_ratings_missing_ratings_and_empty_texts_are_not_learned_from() -> None:
-    texts, ratings = training_set(40)
+    texts, rated = training_set(40)
     texts += ["Fine I guess."] * 10 + ["Great!"] * 5 + [""] * 5
-    ratings += [3.0] * 10 + [None] * 5 + [5.0] * 5
+    ratings: list[float | None] = [*rated, *[3.0] * 10, *[None] * 5, *[5.0] * 5]
     model = FeedbackSentiment(min_rated=10, min_per_class=5).fit(texts, ratings, HashingEncoder())
     assert (model.n_rated_, model.n_low_, model.n_high_) == (40, 20, 20)
 
@@ -194,7 +194,7 @@ def test_learned_model_refuses_another_encoder_or_none() -> None:
 )
 def test_corrupt_states_are_refused_with_a_reason(state: object) -> None:
     with pytest.raises(SentimentModelError):
-        FeedbackSentiment.from_state(state)  # type: ignore[arg-type]
+        FeedbackSentiment.from_state(state)
 
 
 def test_learned_state_with_non_finite_weights_is_refused() -> None:
@@ -325,7 +325,10 @@ def test_at_risk_settings_change_the_verdict() -> None:
 
 
 def test_programmes_without_checkins_are_judged_on_feedback_only() -> None:
-    pairings = risk_programme().assign(last_checkin_at=pd.NaT)
+    pairings = risk_programme()
+    pairings["last_checkin_at"] = pd.Series(
+        pd.NaT, index=pairings.index, dtype="datetime64[ns, UTC]"
+    )
     risky = pairings_at_risk(pairings, _scores(pairings), NOW)
     assert set(risky["pairing_id"]) == {"P2", "P5"}
     assert pairings_at_risk(pairings, None, NOW).empty
@@ -435,9 +438,9 @@ def test_sentiment_cache_scores_each_text_once() -> None:
 
     def counting(texts: list[str], encoder: object = None) -> np.ndarray:
         calls.append(len(texts))
-        return real(texts, encoder)  # type: ignore[arg-type]
+        return real(texts, encoder)
 
-    model.transform = counting  # type: ignore[method-assign]
+    model.transform = counting
     cache = SentimentCache(model, max_texts=3)
     frame = pd.DataFrame({"feedback": ["Great!", "Awful.", "Great!", None, ""]})
     first = cache.score_pairings(frame)

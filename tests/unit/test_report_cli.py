@@ -94,18 +94,18 @@ def test_report_from_the_database_includes_the_suggestions_log(
     try:
         records = [
             SuggestionRecord(
-                suggested_at=row.suggested_at.to_pydatetime(),
-                source=row.source,
-                mentee_id=row.mentee_id,
-                mentor_id=row.mentor_id,
-                rank=int(row.rank),
-                score=float(row.score),
-                mentee_group=row.mentee_group,
-                mentor_group=row.mentor_group,
+                suggested_at=row["suggested_at"].to_pydatetime(),
+                source=row["source"],
+                mentee_id=row["mentee_id"],
+                mentor_id=row["mentor_id"],
+                rank=int(row["rank"]),
+                score=float(row["score"]),
+                mentee_group=row["mentee_group"],
+                mentor_group=row["mentor_group"],
                 request_id="r1",
                 model_version="3",
             )
-            for row in log.itertuples()
+            for row in log.to_dict("records")
         ]
         assert record_suggestions(engine, records) == 7
         assert record_suggestions(engine, []) == 0
@@ -143,7 +143,7 @@ def test_report_from_the_database_includes_the_suggestions_log(
 
 def test_suggestion_records_check_their_source() -> None:
     with pytest.raises(ValueError, match="source"):
-        SuggestionRecord(suggested_at=AS_OF, source="guess", mentee_id="e", mentor_id="m", rank=1)  # type: ignore[arg-type]
+        SuggestionRecord(suggested_at=AS_OF, source="guess", mentee_id="e", mentor_id="m", rank=1)
 
 
 @pytest.mark.parametrize(
