@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from recommender.features.embeddings import HashingEncoder
+from recommender.features.embeddings import HashingEncoder, TextEncoder
 from recommender.feedback import (
     CHECKINS_STOPPED,
     NEGATIVE_FEEDBACK,
@@ -194,7 +194,7 @@ def test_learned_model_refuses_another_encoder_or_none() -> None:
 )
 def test_corrupt_states_are_refused_with_a_reason(state: object) -> None:
     with pytest.raises(SentimentModelError):
-        FeedbackSentiment.from_state(state)
+        FeedbackSentiment.from_state(state)  # type: ignore[arg-type]
 
 
 def test_learned_state_with_non_finite_weights_is_refused() -> None:
@@ -420,27 +420,31 @@ def test_training_uses_sentiment_targets_only_when_the_option_is_on(
         return real(pairings, policy, gap)
 
     monkeypatch.setattr(ranker_module, "build_requests", spy)
-    cheap = {"n_estimators": 5, "n_hard_negatives": 5, "n_random_negatives": 2}
     for on in (False, True):
-        cfg = RankerConfig(**cheap, label_policy=LabelPolicy(use_feedback_sentiment=on))
+        cfg = RankerConfig(
+            n_estimators=5,
+            n_hard_negatives=5,
+            n_random_negatives=2,
+            label_policy=LabelPolicy(use_feedback_sentiment=on),
+        )
         ranker, _ = train_ranker(programme, HashingEncoder(), cfg)
         assert ranker.metadata["params"]["label_policy.use_feedback_sentiment"] is on
     assert set(seen[0]) == {2.0}
     assert set(seen[1]) == {3.0}
 
 
-def test_sentiment_cache_scores_each_text_once() -> None:
+def test_sentiment_cache_scores_each_text_once(monkeypatch: pytest.MonkeyPatch) -> None:
     from recommender.feedback import SentimentCache
 
     calls: list[int] = []
     model = FeedbackSentiment.lexicon()
     real = model.transform
 
-    def counting(texts: list[str], encoder: object = None) -> np.ndarray:
+    def counting(texts: list[str], encoder: TextEncoder | None = None) -> np.ndarray:
         calls.append(len(texts))
         return real(texts, encoder)
 
-    model.transform = counting
+    monkeypatch.setattr(model, "transform", counting)
     cache = SentimentCache(model, max_texts=3)
     frame = pd.DataFrame({"feedback": ["Great!", "Awful.", "Great!", None, ""]})
     first = cache.score_pairings(frame)
